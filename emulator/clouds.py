@@ -1,0 +1,52 @@
+"""The Microsoft clouds the emulator stands in for: real host names, as the service knows them.
+
+Deliberately independent of the collection's plugins/module_utils/clouds.py: the emulator plays
+Microsoft, so it must not learn the rules from the code it is testing.
+"""
+
+CLOUDS = {
+    "global": {"login": "login.microsoftonline.com", "graph": "graph.microsoft.com",
+               "endpoint": "microsoftonline.com"},
+    "usgov": {"login": "login.microsoftonline.us", "graph": "graph.microsoft.us",
+              "endpoint": "microsoftonline.us"},
+    "usgov_dod": {"login": "login.microsoftonline.us", "graph": "dod-graph.microsoft.us",
+                  "endpoint": "microsoftonline.us"},
+    "china": {"login": "login.chinacloudapi.cn", "graph": "microsoftgraph.chinacloudapi.cn",
+              "endpoint": "partner.microsoftonline.cn"},
+}
+
+# The only values allowedCloudEndpoints accepts.
+ENDPOINTS = ("microsoftonline.com", "microsoftonline.us", "partner.microsoftonline.cn")
+
+# B2B across clouds works only between these endpoint pairs (US Gov <-> China does not).
+SUPPORTED_PAIRS = ({"microsoftonline.com", "microsoftonline.us"},
+                   {"microsoftonline.com", "partner.microsoftonline.cn"})
+
+GLOBAL_LOGIN = "login.microsoftonline.com"
+
+
+def endpoint(cloud):
+    return CLOUDS[cloud]["endpoint"]
+
+
+def pair_supported(endpoint_a, endpoint_b):
+    return endpoint_a == endpoint_b or {endpoint_a, endpoint_b} in SUPPORTED_PAIRS
+
+
+def login_hosts():
+    return sorted({c["login"] for c in CLOUDS.values()})
+
+
+def graph_hosts():
+    return sorted({c["graph"] for c in CLOUDS.values()})
+
+
+def clouds_of_login(host):
+    return [name for name, c in CLOUDS.items() if c["login"] == host]
+
+
+def cloud_of_graph(host):
+    for name, c in CLOUDS.items():
+        if c["graph"] == host:
+            return name
+    return None

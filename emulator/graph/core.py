@@ -1,0 +1,330 @@
+"""Graph request handling shared by every resource: routing, auth, permissions, errors, $batch.
+
+A resource module declares its endpoints with @route(...) and raises GraphError for anything the
+service would refuse. core owns everything the real Graph front door does before a resource
+sees the request: token checks, the permission check, the error body shape, paging links.
+"""
+
+import collections
+import datetime
+import json
+import re
+import time
+import uuid
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from emulator import clouds
+from emulator.tokens import TokenInvalid
+
+ROUTES = []
+JSON_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+DIAGNOSTIC = json.dumps({"ServerInfo": {"DataCenter": "Emulator", "Slice": "E", "Ring": "0",
+                                        "ScaleUnit": "000", "RoleInstance": "EMU-0", "ADSiteName": "EMU"}})
+
+
+class GraphError(Exception):
+    """Anything the service refuses: becomes {"error": {"code", "message", "innerError"}}."""
+
+    def __init__(self, status, code, message, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def bad_request(message, code="Request_BadRequest"):
+    return GraphError(400, code, message)
+
+
+def not_found(message="Resource not found.", code="Request_ResourceNotFound"):
+    return GraphError(404, code, message)
+
+
+class Route:
+    def __init__(self, method, pattern, handler, permissions, api, only_clouds):
+        self.method = method
+        self.pattern = pattern
+        regex = "".join("(?P<%s>[^/]+?)" % part[1:-1] if part.startswith("{") else re.escape(part)
+                        for part in re.split(r"(\{[a-z_]+\})", pattern))
+        self.regex = re.compile("^" + regex + "$")
+        self.handler = handler
+        self.permissions = tuple(permissions)
+        self.api = tuple(api)
+        self.only_clouds = tuple(only_clouds) if only_clouds else None
+
+
+def route(method, pattern, permissions, api=("v1.0",), only_clouds=None):
+    """Declare an endpoint. `permissions`: application roles, any one of which suffices."""
+    def deco(func):
+        ROUTES.append(Route(method, pattern, func, permissions, api, only_clouds))
+        return func
+    return deco
+
+
+class Ctx:
+    """One Graph request as a resource handler sees it."""
+
+    def __init__(self, emulator, host, method, api, path, query, headers, body, claims, tenant):
+        self.emulator = emulator
+        self.state = emulator.state
+        self.host = host                      # real Graph host name, e.g. graph.microsoft.us
+        self.cloud = clouds.cloud_of_graph(host)
+        self.method = method
+        self.api = api
+        self.path = path                      # after /v1.0 or /beta, percent-decoded
+        self.query = query                    # {name: value}
+        self.headers = headers                # lower-cased names
+        self.raw_body = body
+        self.claims = claims
+        self.tenant = tenant
+        self.params = {}
+
+    @property
+    def body(self):
+        """The JSON object sent; refuses anything else the way Graph does."""
+        if not self.raw_body:
+            raise bad_request("Empty Payload. JSON content expected.", "BadRequest")
+        if isinstance(self.raw_body, dict):
+            return self.raw_body
+        try:
+            value = json.loads(self.raw_body)
+        except ValueError:
+            raise bad_request("Unable to read JSON request payload. Please ensure Content-Type header "
+                              "is set and payload is of valid JSON format.", "BadRequest")
+        if not isinstance(value, dict):
+            raise bad_request("Unable to read JSON request payload: an object is expected.", "BadRequest")
+        return value
+
+    def context_url(self, fragment):
+        return "https://%s/%s/$metadata#%s" % (self.host, self.api, fragment)
+
+    def link(self, path, **query):
+        """An absolute URL back to this listener (for @odata.nextLink)."""
+        base = self.emulator.graph_urls[self.host]
+        qs = "&".join("%s=%s" % (k, quote(str(v), safe="")) for k, v in query.items() if v is not None)
+        return "%s/%s%s%s" % (base, self.api, path, ("?" + qs) if qs else "")
+
+    # replication delay and rate limits are state-wide services resources use
+    def mark_created(self, kind, object_id):
+        self.state.mark_created(self.tenant, kind, object_id)
+
+    def replicated(self, kind, object_id):
+        return self.state.replicated(self.tenant, kind, object_id)
+
+    def rate_limit(self, name, limit, window_seconds):
+        self.emulator.rate_limiter.hit((self.tenant.id, name), limit, window_seconds)
+
+
+class RateLimiter:
+    """Sliding-window limits such as /invitations' 150 requests per 5 s per tenant."""
+
+    def __init__(self):
+        self.windows = collections.defaultdict(collections.deque)
+
+    def hit(self, key, limit, window):
+        now = time.monotonic()
+        q = self.windows[key]
+        while q and now - q[0] >= window:
+            q.popleft()
+        if len(q) >= limit:
+            retry = max(1, int(window - (now - q[0])) + 1)
+            raise GraphError(429, "TooManyRequests",
+                             "Too many requests. The application has exceeded the allowed request rate.",
+                             {"Retry-After": str(retry)})
+        q.append(now)
+
+    def clear(self):
+        self.windows.clear()
+
+
+def error_body(err, request_id, client_request_id):
+    return {"error": {"code": err.code, "message": err.message,
+                      "innerError": {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+                                     "request-id": request_id, "client-request-id": client_request_id}}}
+
+
+def check_properties(body, allowed, where):
+    """Graph property names are exact and case-sensitive: anything else is a 400."""
+    for key in body:
+        if key.startswith("@odata."):
+            continue
+        if key not in allowed:
+            raise bad_request("Invalid property '%s'." % key if where is None
+                              else "Invalid property '%s' on %s." % (key, where))
+
+
+def page(ctx, items, path, default_size, max_size=999):
+    """One page of a collection with @odata.nextLink, like Graph's server-driven paging."""
+    try:
+        top = int(ctx.query.get("$top", default_size))
+        skip = int(ctx.query.get("$skiptoken", "0") or 0)
+    except ValueError:
+        raise bad_request("Invalid $top or $skiptoken value.", "BadRequest")
+    if top < 1 or top > max_size:
+        raise bad_request("Invalid page size specified: '%d'. Must be between 1 and %d inclusive." % (top, max_size),
+                          "Request_UnsupportedQuery")
+    chunk = items[skip:skip + top]
+    result = {"value": chunk}
+    if skip + top < len(items):
+        keep = {k: v for k, v in ctx.query.items() if k not in ("$skiptoken",)}
+        keep["$top"] = top
+        keep["$skiptoken"] = skip + top
+        result["@odata.nextLink"] = ctx.link(path, **keep)
+    return result
+
+
+def _parse(raw_path):
+    parts = urlsplit(raw_path)
+    query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    return parts.path, query
+
+
+def authenticate(emulator, host, headers):
+    """Check the bearer token like Graph does; return (claims, tenant) or raise 401."""
+    auth = headers.get("authorization", "")
+    if not auth:
+        raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
+    scheme, _sep, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise GraphError(401, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed, there are no dots (.).")
+    try:
+        claims = emulator.signer.verify(token.strip())
+    except TokenInvalid as exc:
+        raise GraphError(401, "InvalidAuthenticationToken", str(exc))
+    if claims.get("aud") != "https://" + host:
+        raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
+    tenant = emulator.state.tenants.get(claims.get("tid", ""))
+    if tenant is None or clouds.CLOUDS[tenant.cloud]["graph"] != host:
+        raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
+    return claims, tenant
+
+
+def match_route(method, api, path, cloud):
+    allowed_methods = set()
+    for r in ROUTES:
+        m = r.regex.match(path)
+        if not m or api not in r.api:
+            continue
+        if r.only_clouds and cloud not in r.only_clouds:
+            continue
+        if r.method != method:
+            allowed_methods.add(r.method)
+            continue
+        return r, m.groupdict()
+    if allowed_methods:
+        raise GraphError(405, "Request_BadRequest",
+                         "Specified HTTP method is not allowed for the request uri.")
+    segment = path.strip("/").split("/")[-1] if path.strip("/") else api
+    raise GraphError(400, "BadRequest", "Resource not found for the segment '%s'." % segment)
+
+
+def execute(emulator, host, method, raw_path, headers, body, log_entry, batch_item=False):
+    """Run one Graph request (outer or inside $batch). Returns (status, headers, body-or-None)."""
+    request_id = str(uuid.uuid4())
+    client_request_id = headers.get("client-request-id") or str(uuid.uuid4())
+    out_headers = {"request-id": request_id, "client-request-id": client_request_id,
+                   "x-ms-ags-diagnostic": DIAGNOSTIC}
+    try:
+        path, query = _parse(raw_path)
+        m = re.match(r"^/(v1\.0|beta)(/.*)?$", path)
+        if not m:
+            raise GraphError(400, "BadRequest", "Invalid version: %s" % path.strip("/").split("/")[0])
+        api, rest = m.group(1), unquote(m.group(2) or "/")
+        claims, tenant = authenticate(emulator, host, headers)
+        log_entry["tenant"] = tenant.id
+        fault = emulator.faults.take("graph", host, method, path, tenant.id)
+        if fault is not None:
+            if fault["status"] == "drop" and not batch_item:
+                return "drop", {}, None
+            status = 503 if fault["status"] == "drop" else int(fault["status"])
+            hdrs = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else {}
+            code = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "GatewayTimeout"}.get(status, "UnknownError")
+            raise GraphError(status, code, "Injected fault (emulator).", hdrs)
+        if rest == "/$batch":
+            if batch_item:
+                raise bad_request("Nested $batch requests are not supported.", "BadRequest")
+            r, params = None, {}
+        else:
+            r, params = match_route(method, api, rest, clouds.cloud_of_graph(host))
+            roles = set(claims.get("roles", []))
+            if not roles.intersection(r.permissions):
+                raise GraphError(403, "Authorization_RequestDenied",
+                                 "Insufficient privileges to complete the operation.")
+        ctx = Ctx(emulator, host, method, api, rest, query, headers, body, claims, tenant)
+        ctx.params = params
+        with emulator.state.lock:
+            if r is None:
+                status, result, extra = run_batch(emulator, host, ctx, log_entry)
+            else:
+                status, result, extra = _normalise(r.handler(ctx))
+        out_headers.update(extra or {})
+        if result is not None:
+            out_headers["Content-Type"] = JSON_TYPE
+        return status, out_headers, result
+    except GraphError as err:
+        out_headers.update(err.headers)
+        out_headers["Content-Type"] = JSON_TYPE
+        return err.status, out_headers, error_body(err, request_id, client_request_id)
+
+
+def _normalise(result):
+    if isinstance(result, tuple):
+        if len(result) == 2:
+            return result[0], result[1], {}
+        return result
+    if result is None:
+        return 204, None, {}
+    return 200, result, {}
+
+
+def run_batch(emulator, host, ctx, outer_entry):
+    """JSON batching: at most 20 requests, unique ids, dependsOn, per-item status and throttling."""
+    body = ctx.body
+    check_properties(body, {"requests"}, "batch")
+    requests_ = body.get("requests")
+    if not isinstance(requests_, list) or not requests_:
+        raise bad_request("Invalid batch payload format.", "BadRequest")
+    if len(requests_) > 20:
+        raise bad_request("Number of requests in batch request exceeds the maximum of 20.", "BadRequest")
+    ids = [str(item.get("id", "")) if isinstance(item, dict) else "" for item in requests_]
+    if "" in ids or len(set(ids)) != len(ids):
+        raise bad_request("Batch request ids must be present and unique.", "BadRequest")
+    for item in requests_:
+        for key in ("method", "url"):
+            if not isinstance(item.get(key), str):
+                raise bad_request("Batch request '%s' has no %s." % (item["id"], key), "BadRequest")
+        if item["url"].startswith("http"):
+            raise bad_request("Batch request url must be relative: '%s'." % item["url"], "BadRequest")
+        hdrs = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
+        if "body" in item and "content-type" not in hdrs:
+            raise bad_request("Content-Type header is required for batch request '%s' with a body." % item["id"],
+                              "BadRequest")
+        for dep in item.get("dependsOn") or []:
+            if dep not in ids:
+                raise bad_request("Batch request '%s' depends on unknown id '%s'." % (item["id"], dep), "BadRequest")
+    statuses = {}
+    responses = []
+    for item in requests_:
+        hdrs = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
+        hdrs["authorization"] = ctx.headers.get("authorization", "")
+        url = item["url"] if item["url"].startswith("/") else "/" + item["url"]
+        raw = "/%s%s" % (ctx.api, url)
+        entry = emulator.log.start("graph", host, item["method"].upper(), raw, batch_item=True)
+        failed_dep = [d for d in item.get("dependsOn") or [] if statuses.get(d, 599) >= 400]
+        if failed_dep:
+            status, h, result = 424, {}, error_body(GraphError(424, "FailedDependency",
+                                                               "Dependent request failed."), "", "")
+        else:
+            status, h, result = execute(emulator, host, item["method"].upper(), raw, hdrs,
+                                        item.get("body"), entry, batch_item=True)
+        emulator.log.finish(entry, status)
+        statuses[item["id"]] = status
+        resp = {"id": item["id"], "status": status,
+                "headers": {k: v for k, v in h.items() if k.lower() in ("content-type", "retry-after", "location")}}
+        if result is not None:
+            resp["body"] = result
+        responses.append(resp)
+    # Graph returns batch responses in any order: never let a client rely on it.
+    responses.reverse()
+    return 200, {"responses": responses}, {}

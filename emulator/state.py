@@ -1,0 +1,186 @@
+"""What the emulator holds: tenants in clouds, their apps, users and policies.
+
+Resource modules (emulator/graph/*.py) own the shape of their own data: each registers an
+initialiser with `tenant_initialiser` that fills `tenant.data[...]` from the seed entry.
+"""
+
+import copy
+import os
+import re
+import threading
+import time
+import uuid
+
+import yaml
+
+from emulator import clouds, tls
+
+GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+# Application permissions a seeded app gets when the seed names none.
+DEFAULT_APP_ROLES = [
+    "Policy.Read.All",
+    "Policy.ReadWrite.CrossTenantAccess",
+    "Policy.ReadWrite.CrossTenantUserProfileSharing",
+    "Policy.ReadWrite.Authorization",
+    "Policy.ReadWrite.AuthenticationMethod",
+    "Policy.ReadWrite.B2BManagementPolicy",
+    "Policy.ReadWrite.ExternalIdentities",
+    "CrossTenantInformation.ReadBasic.All",
+    "User.Invite.All",
+    "User.ReadWrite.All",
+]
+
+_INITIALISERS = []
+
+
+def tenant_initialiser(func):
+    """Register func(tenant, seed_entry) to build a resource's initial state."""
+    _INITIALISERS.append(func)
+    return func
+
+
+class SeedError(Exception):
+    pass
+
+
+class App:
+    def __init__(self, client_id, display_name, secrets, certificates, roles, certificate_path=None):
+        self.client_id = client_id
+        self.display_name = display_name
+        self.secrets = list(secrets)
+        self.certificates = list(certificates)  # PEM strings
+        self.roles = list(roles)
+        self.certificate_path = certificate_path
+
+    def public(self):
+        return {"client_id": self.client_id, "display_name": self.display_name, "roles": self.roles,
+                "has_secret": bool(self.secrets), "certificates": len(self.certificates)}
+
+
+class Tenant:
+    def __init__(self, entry):
+        self.id = entry["id"].lower()
+        self.cloud = entry["cloud"]
+        self.display_name = entry.get("display_name", self.id)
+        self.domains = [d.lower() for d in entry["domains"]]
+        self.region_scope = entry.get("region_scope", "NA")
+        self.region_sub_scope = entry.get("region_sub_scope")
+        self.apps = {}
+        self.data = {}
+        self.created = {}  # (kind, id) -> monotonic creation time, for replication delay
+
+    @property
+    def initial_domain(self):
+        for d in self.domains:
+            if d.endswith(".onmicrosoft.com") or d.endswith(".onmicrosoft.us") or d.endswith(".partner.onmschina.cn"):
+                return d
+        return self.domains[0]
+
+    @property
+    def default_domain(self):
+        return self.domains[-1] if len(self.domains) > 1 else self.domains[0]
+
+    @property
+    def endpoint(self):
+        return clouds.endpoint(self.cloud)
+
+    def summary(self):
+        return {"id": self.id, "cloud": self.cloud, "display_name": self.display_name, "domains": self.domains,
+                "initial_domain": self.initial_domain, "default_domain": self.default_domain,
+                "region_scope": self.region_scope, "region_sub_scope": self.region_sub_scope}
+
+
+class State:
+    """All tenants, guarded by one lock (the emulator favours simple and correct over fast)."""
+
+    def __init__(self, seed, state_dir):
+        self.lock = threading.RLock()
+        self.seed = seed
+        self.state_dir = state_dir
+        self.replication_delay = 0.0
+        self.tenants = {}
+        self.load()
+
+    def load(self):
+        with self.lock:
+            self.tenants = {}
+            self.replication_delay = 0.0
+            for entry in self.seed["tenants"]:
+                tenant = Tenant(entry)
+                for app in entry.get("apps", []):
+                    a = App(app["client_id"].lower(), app.get("display_name", "app"),
+                            app.get("secrets", [app["client_secret"]] if app.get("client_secret") else []),
+                            app.get("_certificates", []), app.get("roles", DEFAULT_APP_ROLES),
+                            app.get("_certificate_path"))
+                    tenant.apps[a.client_id] = a
+                for init in _INITIALISERS:
+                    init(tenant, entry)
+                self.tenants[tenant.id] = tenant
+
+    def find(self, id_or_domain):
+        key = (id_or_domain or "").lower()
+        if key in self.tenants:
+            return self.tenants[key]
+        for t in self.tenants.values():
+            if key in t.domains:
+                return t
+        return None
+
+    def tenant_of_address(self, address):
+        """The tenant whose verified domains contain the address's domain."""
+        domain = address.rpartition("@")[2].lower()
+        for t in self.tenants.values():
+            if domain in t.domains:
+                return t
+        return None
+
+    # replication delay: an object created in the last `replication_delay` seconds is not yet readable
+    def mark_created(self, tenant, kind, object_id):
+        tenant.created[(kind, object_id)] = time.monotonic()
+
+    def replicated(self, tenant, kind, object_id):
+        if not self.replication_delay:
+            return True
+        born = tenant.created.get((kind, object_id))
+        return born is None or time.monotonic() - born >= self.replication_delay
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+def load_seed(path, state_dir):
+    """Read and check a seed file; create app certificates asked for with `certificate: generate`."""
+    with open(path) as f:
+        seed = yaml.safe_load(f) or {}
+    seed = copy.deepcopy(seed)
+    tenants = seed.get("tenants")
+    if not isinstance(tenants, list) or not tenants:
+        raise SeedError("%s: 'tenants' must be a non-empty list" % path)
+    seen = set()
+    for i, t in enumerate(tenants):
+        where = "%s: tenants[%d]" % (path, i)
+        for key in ("id", "cloud", "domains"):
+            if key not in t:
+                raise SeedError("%s: '%s' is required" % (where, key))
+        if not GUID_RE.match(str(t["id"])):
+            raise SeedError("%s: id %r is not a GUID" % (where, t["id"]))
+        if t["cloud"] not in clouds.CLOUDS:
+            raise SeedError("%s: cloud %r is not one of %s" % (where, t["cloud"], ", ".join(clouds.CLOUDS)))
+        if t["id"].lower() in seen:
+            raise SeedError("%s: duplicate tenant id %s" % (where, t["id"]))
+        seen.add(t["id"].lower())
+        for app in t.get("apps", []):
+            if "client_id" not in app:
+                raise SeedError("%s: every app needs a client_id" % where)
+            certs = list(app.get("certificates", []))
+            if app.get("certificate") == "generate":
+                cert_dir = os.path.join(state_dir, "certs")
+                os.makedirs(cert_dir, mode=0o700, exist_ok=True)
+                cert_path = os.path.join(cert_dir, "%s.pem" % app["client_id"])
+                certs.append(tls.make_client_certificate(cert_path, app.get("display_name", "app"),
+                                                         app.get("certificate_password")))
+                app["_certificate_path"] = cert_path
+            app["_certificates"] = certs
+    return seed

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: entra.crosscloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The connection and credential options every module of the collection shares.
+    DOCUMENTATION = r'''
+options:
+  tenant_id:
+    description:
+      - The tenant to sign in to and manage, as a tenant ID (GUID) or a verified domain.
+      - Falls back to E(AZURE_TENANT_ID), then E(AZURE_TENANT) (the name AWX's Azure credential injects).
+    type: str
+  client_id:
+    description:
+      - Application (client) ID of the app registration in O(tenant_id), in O(cloud).
+      - App registrations are per cloud; an app of the commercial cloud cannot sign in to US Gov or China.
+      - Falls back to E(AZURE_CLIENT_ID).
+    type: str
+  client_secret:
+    description:
+      - Client secret value of the app registration.
+      - Falls back to E(AZURE_CLIENT_SECRET), then E(AZURE_SECRET).
+      - Mutually exclusive with O(client_certificate_path) and O(access_token).
+    type: str
+  client_certificate_path:
+    description:
+      - Path to one PEM file holding the private key and the certificate registered on the app.
+      - Falls back to E(AZURE_CLIENT_CERTIFICATE_PATH).
+    type: path
+  client_certificate_password:
+    description:
+      - Password of an encrypted private key in O(client_certificate_path).
+      - Falls back to E(AZURE_CLIENT_CERTIFICATE_PASSWORD).
+    type: str
+  client_certificate_thumbprint:
+    description:
+      - SHA-1 thumbprint (hex) of the certificate, when the PEM file holds only the private key.
+      - Otherwise it is computed from the certificate in O(client_certificate_path).
+    type: str
+  access_token:
+    description:
+      - A Graph access token for O(cloud) obtained elsewhere; no sign-in is made.
+      - Falls back to E(ENTRA_ACCESS_TOKEN).
+    type: str
+  cloud:
+    description:
+      - The Microsoft cloud O(tenant_id) lives in.
+      - V(global) is the commercial cloud (GCC included), V(usgov) is Azure Government GCC High,
+        V(usgov_dod) is Azure Government DoD, V(china) is Microsoft Azure operated by 21Vianet.
+      - The names AWX's Azure credential uses are accepted too (V(AzureCloud), V(AzureUSGovernment),
+        V(AzureChinaCloud)), as are clouds defined in O(clouds_file).
+      - Falls back to E(ENTRA_CLOUD), then E(AZURE_CLOUD_ENVIRONMENT).
+    type: str
+    default: global
+  clouds_file:
+    description:
+      - A YAML or JSON file that overrides the built-in clouds key by key or adds new ones
+        (sovereign clouds such as Bleu or Delos, or a test emulator).
+      - 'Format: C(clouds: {NAME: {authority_host, graph_url, endpoint, display_name, ca_path}})
+        and optionally C(pairs: [[ENDPOINT, ENDPOINT]]) for supported cross-cloud pairs.'
+      - Falls back to E(ENTRA_CLOUDS_FILE).
+    type: path
+  validate_certs:
+    description:
+      - Verify TLS certificates of the sign-in and Graph hosts. Turn off only for a test endpoint.
+      - Falls back to E(ENTRA_VALIDATE_CERTS).
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - CA bundle used to verify the sign-in and Graph hosts, instead of the system's.
+      - When not set, the cloud's C(ca_path) from O(clouds_file) is used, if any.
+      - Falls back to E(ENTRA_CA_PATH).
+    type: path
+  token_cache:
+    description:
+      - Keep access tokens in a file cache so a playbook signs in once per tenant and app, not once per task.
+      - The cache holds only app-only access tokens (about one hour of life), one file per credential
+        named by a hash of authority, tenant, client and credential, mode 0600 in a 0700 directory.
+        It is a bearer token for the app's Graph permissions; set V(false) where no such file may be written.
+      - Falls back to E(ENTRA_TOKEN_CACHE).
+    type: bool
+    default: true
+  token_cache_dir:
+    description:
+      - Directory of the token cache. Resolved on the host that runs the module.
+      - Defaults to C(~/.cache/entra.crosscloud/tokens). Falls back to E(ENTRA_TOKEN_CACHE_DIR).
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP response from the sign-in and Graph hosts.
+      - Falls back to E(ENTRA_TIMEOUT).
+    type: int
+    default: 30
+notes:
+  - Option values win over environment variables, which win over defaults.
+  - Requests that Graph throttles (429) or that fail with 503/504 are retried with backoff, honouring
+    C(Retry-After), for at most 5 retries and 60 seconds.
+requirements:
+  - msal >= 1.24.0
+  - requests >= 2.25.0
+'''

@@ -1,0 +1,264 @@
+# -*- coding: utf-8 -*-
+# Copyright: entra.crosscloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to entra.crosscloud: credentials -> an access token for one cloud's Graph.
+
+One strategy per credential kind (supplied token, client secret, certificate) behind
+get_access_token(). Tokens are cached on disk per credential so a playbook asks the token
+endpoint once per tenant, not once per task; the cache holds only ~1 h app-only access tokens,
+0600 files in a 0700 directory, and can be turned off.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+
+from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import is_microsoft_login_host
+
+DEFAULT_CACHE_DIR = "~/.cache/entra.crosscloud/tokens"
+REFRESH_MARGIN = 300  # seconds: a token this close to expiry is not reused
+
+# AADSTS code -> what to do about it (the service's own text comes first in the message).
+AADSTS_HINTS = {
+    7000215: "check client_secret: it must be the secret's value, not its ID, and not expired",
+    7000222: "the client secret has expired: create a new one for the app registration",
+    700016: "the app (client_id) is not registered or consented in this tenant; app registrations are per "
+            "cloud, so also check `cloud`",
+    90002: "the tenant was not found on this cloud's sign-in host: check tenant_id and `cloud`",
+    900023: "tenant_id is not a valid tenant ID or domain",
+    500011: "the Graph resource does not exist in the tenant's cloud: check `cloud` (tokens are per cloud)",
+    700027: "the certificate is not registered on the app, or the private key does not match it",
+    7000218: "no credential was sent: give client_secret or client_certificate_path",
+    70011: "the token scope is not valid for this cloud",
+    50034: "the account does not exist in this tenant",
+}
+
+
+class AuthError(Exception):
+    """Getting a token failed; str() is one line safe to show (no secrets)."""
+
+    def __init__(self, message, code=None):
+        super(AuthError, self).__init__(message)
+        self.code = code
+
+
+class AuthSettings:
+    """What get_access_token needs; built by the module base from the connection options."""
+
+    def __init__(self, authority_host, tenant_id, scope, client_id=None, client_secret=None,
+                 client_certificate_path=None, client_certificate_password=None,
+                 client_certificate_thumbprint=None, access_token=None, verify=True, timeout=30,
+                 token_cache=True, token_cache_dir=None):
+        self.authority_host = authority_host.rstrip("/")
+        self.tenant_id = tenant_id
+        self.scope = scope
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.client_certificate_path = client_certificate_path
+        self.client_certificate_password = client_certificate_password
+        self.client_certificate_thumbprint = client_certificate_thumbprint
+        self.access_token = access_token
+        self.verify = verify
+        self.timeout = timeout
+        self.token_cache = token_cache
+        self.token_cache_dir = token_cache_dir or DEFAULT_CACHE_DIR
+
+    @property
+    def authority(self):
+        return "%s/%s" % (self.authority_host, self.tenant_id)
+
+
+def get_access_token(settings, now=None, msal_app_factory=None):
+    """Return (access_token, source); source is 'supplied', 'cache' or 'identity_provider'."""
+    if settings.access_token:
+        return settings.access_token, "supplied"
+    if not settings.client_id:
+        raise AuthError("no credentials: give client_id with client_secret or client_certificate_path, "
+                        "or access_token")
+    credential = _credential(settings)
+    now = time.time() if now is None else now
+    path = cache_path(settings, credential) if settings.token_cache else None
+    if path:
+        cached = _read_cache(path)
+        if cached and cached["expires_on"] > now + REFRESH_MARGIN:
+            return cached["access_token"], "cache"
+    result = _acquire(settings, credential, msal_app_factory)
+    token = result["access_token"]
+    if path:
+        _write_cache(path, {"access_token": token, "expires_on": now + int(result.get("expires_in", 3599))})
+    return token, "identity_provider"
+
+
+def cache_key(settings, credential):
+    """Hash of everything that makes a token: MSAL's own key ignores the secret and the port."""
+    if isinstance(credential, dict):
+        secret_part = "cert:" + credential.get("thumbprint", "") + ":" + hashlib.sha256(
+            credential["private_key"].encode()).hexdigest()
+    else:
+        secret_part = "secret:" + credential
+    material = "\n".join([settings.authority_host.lower(), str(settings.tenant_id).lower(),
+                          str(settings.client_id).lower(), settings.scope, secret_part])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def cache_path(settings, credential):
+    directory = os.path.expanduser(settings.token_cache_dir)
+    return os.path.join(directory, cache_key(settings, credential) + ".json")
+
+
+def _read_cache(path):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        if isinstance(data.get("access_token"), str) and isinstance(data.get("expires_on"), (int, float)):
+            return data
+    except (IOError, OSError, ValueError, AttributeError):
+        pass  # missing or corrupt: fetch a new token and rewrite the file
+    return None
+
+
+def _write_cache(path, data):
+    directory = os.path.dirname(path)
+    try:
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o700)
+        os.chmod(directory, 0o700)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".token-")  # mkstemp creates 0600
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, path)  # atomic: parallel forks never see a torn file
+    except (IOError, OSError):
+        pass  # a cache we cannot write only costs a token request next time
+
+
+def _credential(settings):
+    if settings.client_certificate_path:
+        return _certificate_credential(settings)
+    if settings.client_secret:
+        return settings.client_secret
+    raise AuthError("no credential for client_id %s: give client_secret or client_certificate_path"
+                    % settings.client_id)
+
+
+def _certificate_credential(settings):
+    """MSAL credential from one PEM file holding the private key and the certificate."""
+    try:
+        with open(settings.client_certificate_path) as f:
+            pem = f.read()
+    except (IOError, OSError) as exc:
+        raise AuthError("cannot read client_certificate_path %s: %s" % (settings.client_certificate_path, exc))
+    certs = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
+    keys = re.findall(r"-----BEGIN (?:RSA |ENCRYPTED |EC )?PRIVATE KEY-----.+?-----END (?:RSA |ENCRYPTED |EC )?"
+                      r"PRIVATE KEY-----", pem, re.S)
+    if not keys:
+        raise AuthError("client_certificate_path %s holds no PEM private key; it must contain the private key "
+                        "and the certificate" % settings.client_certificate_path)
+    credential = {"private_key": keys[0]}
+    if settings.client_certificate_password:
+        credential["passphrase"] = settings.client_certificate_password
+    if settings.client_certificate_thumbprint:
+        credential["thumbprint"] = settings.client_certificate_thumbprint.replace(":", "").lower()
+    elif certs:
+        # MSAL derives the SHA-256 thumbprint (x5t#S256) and sends the chain from the certificate.
+        credential["public_certificate"] = certs[0]
+        credential["thumbprint"] = _sha1_thumbprint(certs[0])
+    else:
+        raise AuthError("client_certificate_path %s holds no certificate; add it to the PEM file or give "
+                        "client_certificate_thumbprint" % settings.client_certificate_path)
+    return credential
+
+
+def _sha1_thumbprint(cert_pem):
+    import base64
+    body = "".join(cert_pem.strip().splitlines()[1:-1])
+    return hashlib.sha1(base64.b64decode(body)).hexdigest()  # nosec: the x5t thumbprint is SHA-1 by definition
+
+
+def _http_client(settings):
+    import requests
+
+    class _VerifyingSession(requests.Session):
+        """Passes verify/timeout on every request: REQUESTS_CA_BUNDLE would override Session.verify."""
+
+        def request(self, method, url, **kwargs):
+            kwargs.setdefault("verify", settings.verify)
+            kwargs.setdefault("timeout", settings.timeout)
+            return super(_VerifyingSession, self).request(method, url, **kwargs)
+
+    return _VerifyingSession()
+
+
+def _msal_app(settings, credential):
+    import msal
+    kwargs = {}
+    if not is_microsoft_login_host(settings.authority_host):
+        kwargs["instance_discovery"] = False  # else MSAL calls login.microsoftonline.com first
+    return msal.ConfidentialClientApplication(
+        settings.client_id, client_credential=credential, authority=settings.authority,
+        http_client=_http_client(settings), **kwargs)
+
+
+def _acquire(settings, credential, msal_app_factory=None):
+    factory = msal_app_factory or _msal_app
+    try:
+        app = factory(settings, credential)
+        result = app.acquire_token_for_client(scopes=[settings.scope])
+    except ValueError as exc:
+        # MSAL raises ValueError when discovery fails; the service's JSON error is in the text of
+        # the exception or of the one it was raised from.
+        texts, cur = [], exc
+        while cur is not None and len(texts) < 5:
+            texts.append(str(cur))
+            cur = cur.__cause__ or cur.__context__
+        raise _error_from_text(settings, "\n".join(reversed(texts)))
+    except Exception as exc:  # requests' connection and TLS errors, without importing requests here
+        raise _connection_error(settings, exc)
+    if not isinstance(result, dict) or "access_token" not in result:
+        raise _error_from_result(settings, result or {})
+    return result
+
+
+def _hint(code):
+    hint = AADSTS_HINTS.get(code)
+    return (" Fix: %s." % hint) if hint else ""
+
+
+def _error_from_result(settings, result):
+    codes = result.get("error_codes") or []
+    code = codes[0] if codes else None
+    desc = (result.get("error_description") or result.get("error") or "unknown error").splitlines()[0]
+    desc = re.sub(r"\s*Trace ID:.*$", "", desc)
+    message = "sign-in to %s as client %s failed: %s.%s" % (
+        settings.authority, settings.client_id, desc.rstrip("."), _hint(code))
+    return AuthError(message, code)
+
+
+def _error_from_text(settings, text):
+    m = re.search(r"\{.*\}", text, re.S)
+    if m:
+        try:
+            return _error_from_result(settings, json.loads(m.group(0)))
+        except ValueError:
+            pass
+    m = re.search(r"AADSTS(\d+)", text)
+    code = int(m.group(1)) if m else None
+    first = text.splitlines()[0] if text else "unknown error"
+    return AuthError("sign-in to %s failed: %s.%s" % (settings.authority, first.rstrip("."), _hint(code)), code)
+
+
+def _connection_error(settings, exc):
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in type(exc).__name__ or "SSL" in text:
+        return AuthError("TLS error talking to %s: %s. Fix: give ca_path (a CA bundle that signs this host) or, "
+                         "for a test endpoint only, validate_certs: false" % (settings.authority_host,
+                                                                              text.splitlines()[0][:200]))
+    return AuthError("cannot reach the sign-in endpoint %s: %s: %s" % (
+        settings.authority_host, type(exc).__name__, text.splitlines()[0][:200] if text else ""))

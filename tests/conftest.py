@@ -1,0 +1,127 @@
+"""Shared pytest fixtures: one emulator per test session, reset before each test that uses it.
+
+The emulator runs as its own process through its real CLI (python -m emulator), over HTTPS on
+127.0.0.1, exactly as the demo and CI use it.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Emulator:
+    """Handle on a running emulator: its files, plus helpers that talk to it like any client would."""
+
+    def __init__(self, state_dir):
+        self.state_dir = state_dir
+        self.ca = os.path.join(state_dir, "ca.pem")
+        self.clouds_file = os.path.join(state_dir, "clouds.yml")
+        with open(os.path.join(state_dir, "url")) as f:
+            self.url = f.read().strip()
+        with open(self.clouds_file) as f:
+            self.clouds = yaml.safe_load(f)["clouds"]
+        with open(os.path.join(state_dir, "tenants.yml")) as f:
+            self.tenants = {t["name"]: t for t in yaml.safe_load(f)["tenants"]}
+        self.http = requests.Session()
+        self._tokens = {}
+
+    def tenant(self, name):
+        return self.tenants[name]
+
+    # --- admin API -------------------------------------------------------------------------
+    def admin(self, method, path, json=None):
+        r = self.http.request(method, self.url + path, json=json, verify=self.ca, timeout=30)
+        assert r.status_code < 300, "admin %s %s -> %s %s" % (method, path, r.status_code, r.text)
+        return r.json() if r.content else None
+
+    def reset(self):
+        self.admin("POST", "/_emulator/reset")
+        self._tokens.clear()
+
+    def log(self, since=0):
+        return self.admin("GET", "/_emulator/log?since=%d" % since)["requests"]
+
+    def counts(self, since=0):
+        return self.admin("GET", "/_emulator/counts?since=%d" % since)
+
+    def faults(self, *rules):
+        return self.admin("POST", "/_emulator/faults", {"rules": list(rules)})
+
+    def as_admin(self, tenant, method, path, body=None):
+        """A Graph call made 'behind the play's back' by the tenant's admin (not logged)."""
+        return self.admin("POST", "/_emulator/tenants/%s/graph" % self.tenants[tenant]["id"],
+                          {"method": method, "path": path, "body": body})
+
+    def state(self, tenant):
+        return self.admin("GET", "/_emulator/tenants/%s" % self.tenants[tenant]["id"])
+
+    # --- sign-in and Graph, the way a plain client does it -----------------------------------
+    def token_response(self, tenant, client_id=None, secret=None, cloud=None, scope=None, login_cloud=None):
+        t = self.tenants[tenant]
+        login = self.clouds[login_cloud or t["cloud"]]["authority_host"]
+        form = {"grant_type": "client_credentials", "client_id": client_id or t["client_id"],
+                "client_secret": secret if secret is not None else t.get("client_secret"),
+                "scope": scope or self.clouds[cloud or t["cloud"]]["graph_url"] + "/.default"}
+        return self.http.post("%s/%s/oauth2/v2.0/token" % (login, t["id"]), data=form, verify=self.ca, timeout=30)
+
+    def token(self, tenant, client_id=None, secret=None):
+        key = (tenant, client_id, secret)
+        if key not in self._tokens:
+            r = self.token_response(tenant, client_id, secret)
+            assert r.status_code == 200, r.text
+            self._tokens[key] = r.json()["access_token"]
+        return self._tokens[key]
+
+    def graph(self, tenant, method, path, body=None, api="v1.0", token=None, cloud=None, headers=None, **kw):
+        """Call the tenant's own cloud Graph (or `cloud`'s) with the tenant's first app."""
+        t = self.tenants[tenant]
+        base = self.clouds[cloud or t["cloud"]]["graph_url"]
+        hdrs = {"Authorization": "Bearer " + (token or self.token(tenant))}
+        hdrs.update(headers or {})
+        url = path if path.startswith("https://") else "%s/%s%s" % (base, api, path)
+        return self.http.request(method, url, json=body, headers=hdrs, verify=self.ca, timeout=30, **kw)
+
+
+def _start(state_dir, seed=None):
+    cmd = [sys.executable, "-m", "emulator", "--state-dir", state_dir]
+    if seed:
+        cmd += ["--seed", seed]
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    log = open(os.path.join(state_dir, "emulator.log"), "w")
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while not os.path.exists(os.path.join(state_dir, "url")):
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            with open(os.path.join(state_dir, "emulator.log")) as f:
+                raise RuntimeError("emulator did not start: " + f.read())
+        time.sleep(0.05)
+    return proc
+
+
+@pytest.fixture(scope="session")
+def emulator_session(tmp_path_factory):
+    state_dir = str(tmp_path_factory.mktemp("emulator"))
+    proc = _start(state_dir)
+    try:
+        yield Emulator(state_dir)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def emulator(emulator_session):
+    """The session's emulator, reset to the demo seed (state, log, faults) for this test."""
+    emulator_session.reset()
+    return emulator_session

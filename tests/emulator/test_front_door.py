@@ -1,0 +1,80 @@
+"""What every Graph request meets before a resource sees it, and the emulator's CLI contract."""
+
+import os
+import subprocess
+import sys
+import time
+
+import requests
+import yaml
+
+from tests.conftest import REPO
+
+
+def test_cli_writes_its_files_and_serves(emulator):
+    for name in ("ca.pem", "clouds.yml", "tenants.yml", "url"):
+        assert os.path.getsize(os.path.join(emulator.state_dir, name)) > 0
+    clouds = emulator.clouds
+    assert set(clouds) == {"global", "usgov", "usgov_dod", "china"}
+    # DoD shares US Gov's login host but has its own Graph host
+    assert clouds["usgov_dod"]["authority_host"] == clouds["usgov"]["authority_host"]
+    assert clouds["usgov_dod"]["graph_url"] != clouds["usgov"]["graph_url"]
+    assert clouds["china"]["endpoint"] == "partner.microsoftonline.cn"
+    assert all(c["ca_path"] == emulator.ca for c in clouds.values())
+    t = emulator.tenant("contoso")
+    assert t["client_secret"] and t["cloud"] == "global"
+    assert {"adele.vance@contoso.com"} <= set(t["users"])
+
+
+def test_bad_seed_is_refused(tmp_path):
+    seed = tmp_path / "seed.yml"
+    seed.write_text(yaml.safe_dump({"tenants": [{"id": "not-a-guid", "cloud": "global", "domains": ["x.com"]}]}))
+    proc = subprocess.run([sys.executable, "-m", "emulator", "--state-dir", str(tmp_path / "s"), "--seed", str(seed)],
+                          cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and "not a GUID" in proc.stderr
+    assert not (tmp_path / "s" / "url").exists()
+
+
+def test_unknown_segment_version_and_method(emulator):
+    r = emulator.graph("contoso", "GET", "/policies/noSuchThing")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "BadRequest"
+    assert "noSuchThing" in r.json()["error"]["message"]
+    r = emulator.graph("contoso", "GET", "/policies/crossTenantAccessPolicy", api="v2.0")
+    assert r.status_code == 400
+
+
+def test_error_shape_and_request_ids(emulator):
+    r = emulator.graph("contoso", "GET", "/policies/noSuchThing", headers={"client-request-id": "abc-123"})
+    body = r.json()["error"]
+    assert set(body) == {"code", "message", "innerError"}
+    assert body["innerError"]["client-request-id"] == "abc-123"
+    assert r.headers["client-request-id"] == "abc-123"
+    assert r.headers["request-id"] == body["innerError"]["request-id"]
+    assert "x-ms-ags-diagnostic" in r.headers
+
+
+def test_latency_injection(emulator):
+    emulator.token("contoso")
+    emulator.admin("POST", "/_emulator/latency", {"ms": 300})
+    t0 = time.time()
+    emulator.graph("contoso", "GET", "/policies/noSuchThing")
+    assert time.time() - t0 >= 0.3
+    emulator.reset()
+    t0 = time.time()
+    emulator.token("contoso")
+    emulator.graph("contoso", "GET", "/policies/noSuchThing")
+    assert time.time() - t0 < 0.3
+
+
+def test_admin_endpoints_only_on_admin_listener(emulator):
+    r = requests.get(emulator.clouds["global"]["graph_url"] + "/_emulator/log", verify=emulator.ca)
+    assert r.status_code in (400, 401)
+    assert "requests" in emulator.admin("GET", "/_emulator/log")
+
+
+def test_bad_fault_rule_refused(emulator):
+    r = requests.post(emulator.url + "/_emulator/faults", json={"rules": [{"status": 418}]}, verify=emulator.ca)
+    assert r.status_code == 400
+    r = requests.post(emulator.url + "/_emulator/faults", json={"rules": [{"status": 429, "colour": "red"}]},
+                      verify=emulator.ca)
+    assert r.status_code == 400

@@ -1,0 +1,105 @@
+"""Run ansible-playbook against the emulator and read back every task's result.
+
+The collection must be importable as entra.crosscloud: `make` runs these tests from the copy
+in .build/ansible_collections/entra/crosscloud; run straight from a checkout, a temporary
+ansible_collections/entra/crosscloud symlink to the checkout is made instead.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+COLLECTION = os.path.dirname(os.path.dirname(HERE))
+
+
+def _collections_path(tmp_root):
+    parts = COLLECTION.split(os.sep)
+    if parts[-3:-1] == ["ansible_collections", "entra"] and parts[-1] == "crosscloud":
+        return os.sep.join(parts[:-3])
+    link_dir = os.path.join(tmp_root, "ansible_collections", "entra")
+    os.makedirs(link_dir, exist_ok=True)
+    link = os.path.join(link_dir, "crosscloud")
+    if not os.path.exists(link):
+        os.symlink(COLLECTION, link)
+    return tmp_root
+
+
+class PlaybookRun:
+    def __init__(self, rc, stdout, stderr, results):
+        self.rc, self.stdout, self.stderr, self.results = rc, stdout, stderr, results
+
+    def task(self, name, host=None):
+        """The one result of the task called `name` (on `host`)."""
+        found = [r for r in self.results if r["task"] == name and (host is None or r["host"] == host)]
+        assert len(found) == 1, "expected one result for %r, got %d:\n%s" % (name, len(found), self.stdout[-3000:])
+        return found[0]
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+
+@pytest.fixture(scope="session")
+def collections_path(tmp_path_factory):
+    return _collections_path(str(tmp_path_factory.mktemp("collections")))
+
+
+@pytest.fixture
+def run_playbook(tmp_path, collections_path, emulator):
+    """run_playbook(plays, extra_vars=None, check=False, diff=False, env=None, inventory=None)."""
+    def run(plays, extra_vars=None, check=False, diff=False, env=None, inventory=None, args=()):
+        pb = tmp_path / "playbook.yml"
+        pb.write_text(plays if isinstance(plays, str) else yaml.safe_dump(plays, sort_keys=False))
+        results_file = tmp_path / ("results-%d.jsonl" % len(list(tmp_path.glob("results-*.jsonl"))))
+        cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(pb)]
+        if inventory:
+            cmd += ["-i", inventory]
+        if extra_vars:
+            cmd += ["-e", json.dumps(extra_vars)]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        cmd += list(args)
+        full_env = dict(os.environ)
+        full_env.update({
+            "ANSIBLE_COLLECTIONS_PATH": collections_path,
+            "ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "callback_plugins"),
+            "ANSIBLE_STDOUT_CALLBACK": "results_jsonl",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_REMOTE_TMP": str(tmp_path / "remote_tmp"),
+            "RESULTS_JSONL": str(results_file),
+            "ENTRA_CLOUDS_FILE": emulator.clouds_file,
+            "ENTRA_TOKEN_CACHE_DIR": str(tmp_path / "token-cache"),
+        })
+        for key in ("AZURE_TENANT_ID", "AZURE_TENANT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SECRET",
+                    "AZURE_CLOUD_ENVIRONMENT", "ENTRA_CLOUD", "ENTRA_ACCESS_TOKEN"):
+            full_env.pop(key, None)
+        full_env.update(env or {})
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=str(tmp_path), timeout=600, check=False)
+        results = []
+        if results_file.exists():
+            results = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
+        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, results)
+    return run
+
+
+@pytest.fixture
+def connection(emulator):
+    """Module connection options for a demo tenant: connection('contoso') -> dict."""
+    def opts(name, **over):
+        t = emulator.tenant(name)
+        d = {"tenant_id": t["id"], "client_id": t["client_id"], "client_secret": t["client_secret"],
+             "cloud": t["cloud"]}
+        d.update(over)
+        return d
+    return opts

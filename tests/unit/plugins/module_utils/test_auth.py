@@ -1,0 +1,165 @@
+import json
+import os
+import stat
+
+import pytest
+
+from ansible_collections.entra.crosscloud.plugins.module_utils import auth
+
+
+class FakeApp:
+    """Stands in for msal's ConfidentialClientApplication (below our decision logic)."""
+
+    def __init__(self, results):
+        self.results = list(results)
+        self.calls = 0
+
+    def acquire_token_for_client(self, scopes):
+        self.calls += 1
+        result = self.results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+def settings(tmp_path, **over):
+    kw = dict(authority_host="https://login.example.test", tenant_id="t1", scope="https://graph.example.test/.default",
+              client_id="11111111-1111-1111-1111-111111111111", client_secret="s3cret",
+              token_cache_dir=str(tmp_path / "cache"))
+    kw.update(over)
+    return auth.AuthSettings(**kw)
+
+
+def factory(app, seen=None):
+    def make(s, credential):
+        if seen is not None:
+            seen.append(credential)
+        return app
+    return make
+
+
+OK = {"access_token": "tok-1", "expires_in": 3599}
+
+
+def test_cache_hit_makes_no_call(tmp_path):
+    app = FakeApp([OK])
+    s = settings(tmp_path)
+    assert auth.get_access_token(s, now=1000, msal_app_factory=factory(app)) == ("tok-1", "identity_provider")
+    assert auth.get_access_token(s, now=1000 + 600, msal_app_factory=factory(app)) == ("tok-1", "cache")
+    assert app.calls == 1
+
+
+def test_token_near_expiry_is_renewed(tmp_path):
+    app = FakeApp([OK, {"access_token": "tok-2", "expires_in": 3599}])
+    s = settings(tmp_path)
+    auth.get_access_token(s, now=1000, msal_app_factory=factory(app))
+    # 3599 - 3400 = 199 s left < 300 s margin
+    assert auth.get_access_token(s, now=1000 + 3400, msal_app_factory=factory(app)) == ("tok-2", "identity_provider")
+
+
+def test_cache_key_changes_with_secret_tenant_and_authority(tmp_path):
+    base = settings(tmp_path)
+    key = auth.cache_key(base, base.client_secret)
+    assert key != auth.cache_key(settings(tmp_path, client_secret="other"), "other")
+    assert key != auth.cache_key(settings(tmp_path, tenant_id="t2"), "s3cret")
+    assert key != auth.cache_key(settings(tmp_path, authority_host="https://login.example.test:8443"), "s3cret")
+    assert "s3cret" not in key
+
+
+def test_cache_file_modes_and_content(tmp_path):
+    s = settings(tmp_path)
+    auth.get_access_token(s, now=1000, msal_app_factory=factory(FakeApp([OK])))
+    files = os.listdir(s.token_cache_dir)
+    assert len(files) == 1
+    path = os.path.join(s.token_cache_dir, files[0])
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(s.token_cache_dir).st_mode) == 0o700
+    data = json.load(open(path))
+    assert data == {"access_token": "tok-1", "expires_on": 1000 + 3599}
+    assert "s3cret" not in open(path).read()
+
+
+def test_corrupt_cache_is_replaced(tmp_path):
+    s = settings(tmp_path)
+    path = auth.cache_path(s, s.client_secret)
+    os.makedirs(os.path.dirname(path))
+    with open(path, "w") as f:
+        f.write("{not json")
+    assert auth.get_access_token(s, now=1, msal_app_factory=factory(FakeApp([OK])))[1] == "identity_provider"
+    assert json.load(open(path))["access_token"] == "tok-1"
+
+
+def test_cache_off_touches_no_disk(tmp_path):
+    app = FakeApp([OK, OK])
+    s = settings(tmp_path, token_cache=False)
+    auth.get_access_token(s, msal_app_factory=factory(app))
+    auth.get_access_token(s, msal_app_factory=factory(app))
+    assert app.calls == 2 and not os.path.exists(s.token_cache_dir)
+
+
+def test_supplied_token(tmp_path):
+    assert auth.get_access_token(settings(tmp_path, access_token="given")) == ("given", "supplied")
+
+
+def test_no_credentials(tmp_path):
+    with pytest.raises(auth.AuthError) as err:
+        auth.get_access_token(settings(tmp_path, client_id=None))
+    assert "no credentials" in str(err.value)
+    with pytest.raises(auth.AuthError) as err:
+        auth.get_access_token(settings(tmp_path, client_secret=None))
+    assert "client_secret or client_certificate_path" in str(err.value)
+
+
+@pytest.mark.parametrize("code,hint", [(7000215, "check client_secret"), (90002, "check tenant_id and `cloud`"),
+                                       (500011, "check `cloud`"), (700016, "not registered")])
+def test_aadsts_errors_get_a_fix(tmp_path, code, hint):
+    result = {"error": "invalid_client", "error_codes": [code],
+              "error_description": "AADSTS%d: Something failed. Trace ID: abc Correlation ID: def" % code}
+    with pytest.raises(auth.AuthError) as err:
+        auth.get_access_token(settings(tmp_path), msal_app_factory=factory(FakeApp([result])))
+    text = str(err.value)
+    assert err.value.code == code and "AADSTS%d" % code in text and hint in text
+    assert "Trace ID" not in text and "s3cret" not in text
+
+
+def test_msal_discovery_value_error_is_translated(tmp_path):
+    inner = ValueError('OIDC Discovery failed. HTTP status: 400, Error: {"error": "invalid_tenant", '
+                       '"error_description": "AADSTS90002: Tenant \'t1\' not found.", "error_codes": [90002]}')
+    exc = ValueError("Unable to get authority configuration")
+    exc.__context__ = inner  # how MSAL chains it: raised while handling the discovery error
+    with pytest.raises(auth.AuthError) as err:
+        auth.get_access_token(settings(tmp_path), msal_app_factory=factory(FakeApp([exc])))
+    assert err.value.code == 90002
+
+
+def test_connection_and_tls_errors(tmp_path):
+    class SSLError(Exception):
+        pass
+    with pytest.raises(auth.AuthError) as err:
+        auth.get_access_token(settings(tmp_path), msal_app_factory=factory(FakeApp([SSLError("CERTIFICATE_VERIFY_FAILED")])))
+    assert "ca_path" in str(err.value)
+    with pytest.raises(auth.AuthError) as err:
+        auth.get_access_token(settings(tmp_path), msal_app_factory=factory(FakeApp([OSError("refused")])))
+    assert "cannot reach the sign-in endpoint https://login.example.test" in str(err.value)
+
+
+def test_certificate_credential(tmp_path):
+    pem = tmp_path / "app.pem"
+    key = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
+    cert = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n"
+    pem.write_text(key + cert)
+    seen = []
+    s = settings(tmp_path, client_secret=None, client_certificate_path=str(pem))
+    auth.get_access_token(s, msal_app_factory=factory(FakeApp([OK]), seen))
+    cred = seen[0]
+    assert cred["private_key"].startswith("-----BEGIN PRIVATE KEY")
+    assert cred["public_certificate"].startswith("-----BEGIN CERTIFICATE")
+    assert cred["thumbprint"] == __import__("hashlib").sha1(bytes([0, 1, 2])).hexdigest()
+
+
+def test_certificate_file_without_key(tmp_path):
+    pem = tmp_path / "app.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n")
+    with pytest.raises(auth.AuthError) as err:
+        auth.get_access_token(settings(tmp_path, client_secret=None, client_certificate_path=str(pem)))
+    assert "holds no PEM private key" in str(err.value)
