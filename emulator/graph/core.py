@@ -43,6 +43,8 @@ def not_found(message="Resource not found.", code="Request_ResourceNotFound"):
 
 class Route:
     def __init__(self, method, pattern, handler, permissions, api, only_clouds):
+        if isinstance(permissions, str) or not permissions:
+            raise TypeError("route %s %s: permissions must be a non-empty tuple of roles" % (method, pattern))
         self.method = method
         self.pattern = pattern
         regex = "".join("(?P<%s>[^/]+?)" % part[1:-1] if part.startswith("{") else re.escape(part)

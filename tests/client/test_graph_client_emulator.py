@@ -107,15 +107,15 @@ def test_read_only_client_never_sends_a_write(emulator, client_for):
 
 
 def test_paging_follows_next_link(emulator, client_for):
-    # the emulator pages partners a few at a time; add more partners than one page holds
-    ids = [emulator.tenant(n)["id"] for n in ("woodgrove_gcc",)]
     client = client_for("contoso")
-    for tid in ids:
-        client.post(CTAP + "/partners", {"tenantId": tid})
-    users = list(client.paged("users", params={"$top": "1"}))
-    assert len(users) >= 2
-    gets = [e for e in _graph_log(emulator) if e["method"] == "GET" and e["path"].endswith("/users")]
-    assert len(gets) == len(users)
+    client.patch(CTAP, {"allowedCloudEndpoints": ["microsoftonline.us", "partner.microsoftonline.cn"]})
+    names = ("woodgrove_gcc", "tailspin_gcch", "northwind_dod", "fabrikam_cn", "litware_usg")
+    for name in names:
+        client.post(CTAP + "/partners", {"tenantId": emulator.tenant(name)["id"]})
+    partners = list(client.paged(CTAP + "/partners", params={"$top": "2"}))
+    assert sorted(p["tenantId"] for p in partners) == sorted(emulator.tenant(n)["id"] for n in names)
+    gets = [e for e in _graph_log(emulator) if e["method"] == "GET" and e["path"].endswith("/partners")]
+    assert len(gets) == 3
 
 
 def test_batch_splits_in_twenties_and_keeps_order(emulator, client_for):

@@ -1,0 +1,280 @@
+"""Cross-tenant access policy rules of the emulator; each test fails if its rule is dropped."""
+
+import pytest
+
+CTAP = "/policies/crossTenantAccessPolicy"
+US, CN, COM = "microsoftonline.us", "partner.microsoftonline.cn", "microsoftonline.com"
+READER = ("f9a2940a-ef86-4bf6-b014-716eac6b6153", "demo-contoso-reader")
+
+
+def _b2b(access, users="AllUsers", apps="AllApplications", user_type="user"):
+    return {"usersAndGroups": {"accessType": access, "targets": [{"target": users, "targetType": user_type}]},
+            "applications": {"accessType": access, "targets": [{"target": apps, "targetType": "application"}]}}
+
+
+def _code(resp):
+    return resp.status_code, resp.json()["error"]["code"]
+
+
+def _enable(emulator, tenant, *endpoints):
+    r = emulator.graph(tenant, "PATCH", CTAP, {"allowedCloudEndpoints": list(endpoints)})
+    assert r.status_code == 204, r.text
+
+
+def _add(emulator, tenant, partner, **settings):
+    body = dict(tenantId=emulator.tenant(partner)["id"], **settings)
+    return emulator.graph(tenant, "POST", CTAP + "/partners", body)
+
+
+def _endpoints(emulator, tenant):
+    return emulator.graph(tenant, "GET", CTAP).json()["allowedCloudEndpoints"]
+
+
+def test_policy_shape_and_empty_clouds(emulator):
+    r = emulator.graph("contoso", "GET", CTAP)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["allowedCloudEndpoints"] == [] and "@odata.context" in body
+
+
+def test_allowed_cloud_endpoints_replace_whole_list(emulator):
+    _enable(emulator, "contoso", US, CN)
+    _enable(emulator, "contoso", CN)
+    assert _endpoints(emulator, "contoso") == [CN]
+
+
+@pytest.mark.parametrize("tenant,value,needle", [
+    ("contoso", ["microsoftonline.de"], "Invalid value"),
+    ("contoso", [COM], "own cloud"),
+    ("tailspin_gcch", [CN], "not supported"),
+    ("fabrikam_cn", [US], "not supported"),
+    ("contoso", [US, US], "duplicate"),
+    ("contoso", "microsoftonline.us", "collection"),
+])
+def test_bad_cloud_endpoints_refused_and_nothing_changes(emulator, tenant, value, needle):
+    r = emulator.graph(tenant, "PATCH", CTAP, {"allowedCloudEndpoints": value})
+    assert r.status_code == 400 and needle in r.json()["error"]["message"]
+    assert _endpoints(emulator, tenant) == []
+
+
+def test_property_names_are_case_sensitive(emulator):
+    r = emulator.graph("contoso", "PATCH", CTAP, {"AllowedCloudEndpoints": [US]})
+    assert _code(r) == (400, "Request_BadRequest") and "Invalid property" in r.json()["error"]["message"]
+    _enable(emulator, "contoso", US)
+    r = _add(emulator, "contoso", "tailspin_gcch", b2BCollaborationInbound=_b2b("allowed"))
+    assert r.status_code == 400 and "b2BCollaborationInbound" in r.json()["error"]["message"]
+    assert emulator.state("contoso")["data"]["ctap"]["partners"] == {}
+
+
+def test_cross_cloud_partner_needs_its_cloud_enabled_first(emulator):
+    r = _add(emulator, "contoso", "tailspin_gcch")
+    assert r.status_code == 400 and "allowedCloudEndpoints" in r.json()["error"]["message"]
+    _enable(emulator, "contoso", US)
+    r = _add(emulator, "contoso", "tailspin_gcch")
+    assert r.status_code == 201, r.text
+
+
+def test_cloud_cannot_be_removed_while_its_partners_exist(emulator):
+    _enable(emulator, "contoso", US)
+    assert _add(emulator, "contoso", "northwind_dod").status_code == 201
+    r = emulator.graph("contoso", "PATCH", CTAP, {"allowedCloudEndpoints": []})
+    assert r.status_code == 400 and "remove the partner first" in r.json()["error"]["message"]
+    assert _endpoints(emulator, "contoso") == [US]
+
+
+def test_unsupported_pair_partner_refused(emulator):
+    r = _add(emulator, "tailspin_gcch", "fabrikam_cn")
+    assert r.status_code == 400 and "not supported" in r.json()["error"]["message"]
+
+
+def test_create_shape_nulls_inherit(emulator):
+    r = _add(emulator, "contoso", "woodgrove_gcc")
+    assert r.status_code == 201
+    body = r.json()
+    assert body["tenantId"] == emulator.tenant("woodgrove_gcc")["id"]
+    for key in ("b2bCollaborationInbound", "b2bCollaborationOutbound", "inboundTrust", "b2bDirectConnectInbound"):
+        assert body[key] is None
+    assert body["automaticUserConsentSettings"] == {"inboundAllowed": None, "outboundAllowed": None}
+    got = emulator.graph("contoso", "GET", CTAP + "/partners/" + body["tenantId"]).json()
+    assert got["b2bCollaborationInbound"] is None
+
+
+@pytest.mark.parametrize("tid,status", [("not-a-guid", 400), ("00000000-0000-4000-8000-000000000000", 400)])
+def test_partner_tenant_must_exist_and_be_a_guid(emulator, tid, status):
+    r = emulator.graph("contoso", "POST", CTAP + "/partners", {"tenantId": tid})
+    assert r.status_code == status
+
+
+def test_own_tenant_and_duplicate_refused(emulator):
+    r = _add(emulator, "contoso", "contoso")
+    assert r.status_code == 400
+    assert _add(emulator, "contoso", "woodgrove_gcc").status_code == 201
+    r = _add(emulator, "contoso", "woodgrove_gcc")
+    assert r.status_code == 409
+
+
+def test_direct_connect_refused_across_clouds_allowed_within(emulator):
+    _enable(emulator, "contoso", US)
+    r = _add(emulator, "contoso", "tailspin_gcch", b2bDirectConnectOutbound=_b2b("allowed"))
+    assert r.status_code == 400 and "direct connect" in r.json()["error"]["message"]
+    assert _add(emulator, "contoso", "tailspin_gcch", b2bDirectConnectOutbound=_b2b("blocked")).status_code == 201
+    r = emulator.graph("contoso", "PATCH", CTAP + "/partners/" + emulator.tenant("tailspin_gcch")["id"],
+                       {"b2bDirectConnectInbound": _b2b("allowed")})
+    assert r.status_code == 400
+    assert _add(emulator, "contoso", "woodgrove_gcc", b2bDirectConnectOutbound=_b2b("allowed")).status_code == 201
+
+
+@pytest.mark.parametrize("setting,needle", [
+    ({"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+      "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications",
+                                                             "targetType": "application"}]}},
+     "all applications must be blocked"),
+    ({"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+      "applications": {"accessType": "blocked", "targets": [{"target": "AllApplications",
+                                                             "targetType": "application"}]}},
+     "allow at least one application"),
+    ({"usersAndGroups": {"accessType": "permitted", "targets": [{"target": "AllUsers", "targetType": "user"}]}},
+     "accessType"),
+    ({"usersAndGroups": {"accessType": "allowed", "targets": []}}, "non-empty"),
+    ({"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "group"}]}},
+     "targetType 'user'"),
+    ({"applications": {"accessType": "allowed", "targets": [{"target": "Teams", "targetType": "application"}]}},
+     "Invalid target"),
+    ({"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targettype": "user"}]}},
+     "Invalid property"),
+])
+def test_b2b_setting_validation(emulator, setting, needle):
+    r = _add(emulator, "contoso", "woodgrove_gcc", b2bCollaborationInbound=setting)
+    assert r.status_code == 400 and needle in r.json()["error"]["message"], r.text
+
+
+def test_patch_replaces_a_setting_whole(emulator):
+    tid = emulator.tenant("woodgrove_gcc")["id"]
+    _add(emulator, "contoso", "woodgrove_gcc", b2bCollaborationInbound=_b2b("allowed"),
+         inboundTrust={"isMfaAccepted": True})
+    r = emulator.graph("contoso", "PATCH", CTAP + "/partners/" + tid, {"b2bCollaborationInbound": {
+        "usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]}}})
+    assert r.status_code == 204
+    got = emulator.graph("contoso", "GET", CTAP + "/partners/" + tid).json()
+    assert got["b2bCollaborationInbound"]["applications"] is None      # not merged: replaced
+    assert got["inboundTrust"]["isMfaAccepted"] is True                 # untouched property kept
+
+
+def test_inbound_trust_exact_names(emulator):
+    r = _add(emulator, "contoso", "woodgrove_gcc", inboundTrust={"isHybridAzureAdJoinedDeviceAccepted": True})
+    assert r.status_code == 400
+    r = _add(emulator, "contoso", "woodgrove_gcc", inboundTrust={"isHybridAzureADJoinedDeviceAccepted": "yes"})
+    assert r.status_code == 400
+    r = _add(emulator, "contoso", "woodgrove_gcc", inboundTrust={"isHybridAzureADJoinedDeviceAccepted": True})
+    assert r.status_code == 201
+
+
+def test_read_only_partner_properties(emulator):
+    tid = emulator.tenant("woodgrove_gcc")["id"]
+    _add(emulator, "contoso", "woodgrove_gcc")
+    for body in ({"tenantId": tid}, {"isInMultiTenantOrganization": True}):
+        assert emulator.graph("contoso", "PATCH", CTAP + "/partners/" + tid, body).status_code == 400
+
+
+def test_unknown_partner_404_and_delete(emulator):
+    tid = emulator.tenant("woodgrove_gcc")["id"]
+    r = emulator.graph("contoso", "GET", CTAP + "/partners/" + tid)
+    assert _code(r) == (404, "Request_ResourceNotFound")
+    _add(emulator, "contoso", "woodgrove_gcc")
+    assert emulator.graph("contoso", "DELETE", CTAP + "/partners/" + tid).status_code == 204
+    assert emulator.graph("contoso", "DELETE", CTAP + "/partners/" + tid).status_code == 404
+
+
+def test_paging_and_select(emulator):
+    _enable(emulator, "contoso", US, CN)
+    for name in ("woodgrove_gcc", "tailspin_gcch", "northwind_dod", "fabrikam_cn", "litware_usg"):
+        assert _add(emulator, "contoso", name).status_code == 201
+    r = emulator.graph("contoso", "GET", CTAP + "/partners", params={"$top": "3", "$select": "tenantId"})
+    body = r.json()
+    assert len(body["value"]) == 3 and set(body["value"][0]) == {"tenantId"}
+    assert "@odata.nextLink" in body
+    r2 = emulator.graph("contoso", "GET", body["@odata.nextLink"])
+    assert len(r2.json()["value"]) == 2 and "@odata.nextLink" not in r2.json()
+    assert emulator.graph("contoso", "GET", CTAP + "/partners", params={"$select": "nope"}).status_code == 400
+
+
+def test_permissions(emulator):
+    token = emulator.token("contoso", client_id=READER[0], secret=READER[1])
+    assert emulator.graph("contoso", "GET", CTAP, token=token).status_code == 200
+    r = emulator.graph("contoso", "PATCH", CTAP, {"allowedCloudEndpoints": [US]}, token=token)
+    assert _code(r) == (403, "Authorization_RequestDenied")
+    r = emulator.graph("contoso", "POST", CTAP + "/partners", {"tenantId": emulator.tenant("woodgrove_gcc")["id"]},
+                       token=token)
+    assert r.status_code == 403
+    assert _endpoints(emulator, "contoso") == []
+
+
+def test_default_shape_patch_and_reset(emulator):
+    d = emulator.graph("contoso", "GET", CTAP + "/default").json()
+    assert d["isServiceDefault"] is True
+    assert d["b2bCollaborationInbound"]["usersAndGroups"]["accessType"] == "allowed"
+    assert d["b2bDirectConnectOutbound"]["usersAndGroups"]["accessType"] == "blocked"
+    assert d["inboundTrust"] == {"isMfaAccepted": False, "isCompliantDeviceAccepted": False,
+                                 "isHybridAzureADJoinedDeviceAccepted": False}
+    r = emulator.graph("contoso", "PATCH", CTAP + "/default", {"inboundTrust": {"isMfaAccepted": True}})
+    assert r.status_code == 204
+    d = emulator.graph("contoso", "GET", CTAP + "/default").json()
+    assert d["isServiceDefault"] is False and d["inboundTrust"]["isMfaAccepted"] is True
+    assert d["inboundTrust"]["isCompliantDeviceAccepted"] is False
+    r = emulator.graph("contoso", "PATCH", CTAP + "/default",
+                       {"automaticUserConsentSettings": {"inboundAllowed": True}})
+    assert r.status_code == 400
+    assert emulator.graph("contoso", "POST", CTAP + "/default/resetToSystemDefault").status_code == 204
+    assert emulator.graph("contoso", "GET", CTAP + "/default").json()["isServiceDefault"] is True
+
+
+def test_identity_sync_rules(emulator):
+    tid = emulator.tenant("woodgrove_gcc")["id"]
+    path = CTAP + "/partners/%s/identitySynchronization" % tid
+    body = {"displayName": "Woodgrove", "userSyncInbound": {"isSyncAllowed": True}}
+    assert emulator.graph("contoso", "PUT", path, body).status_code == 404          # partner first
+    _add(emulator, "contoso", "woodgrove_gcc")
+    assert emulator.graph("contoso", "PUT", path, body).status_code == 204
+    assert emulator.graph("contoso", "GET", path).json()["userSyncInbound"] == {"isSyncAllowed": True}
+    r = emulator.graph("contoso", "DELETE", CTAP + "/partners/" + tid)
+    assert r.status_code == 400 and "identitySynchronization" in r.json()["error"]["message"]
+    assert emulator.graph("contoso", "DELETE", path).status_code == 204
+    assert emulator.graph("contoso", "DELETE", CTAP + "/partners/" + tid).status_code == 204
+    # not across clouds, not in China
+    _enable(emulator, "contoso", US)
+    gov = emulator.tenant("tailspin_gcch")["id"]
+    _add(emulator, "contoso", "tailspin_gcch")
+    assert emulator.graph("contoso", "PUT", CTAP + "/partners/%s/identitySynchronization" % gov,
+                          body).status_code == 400
+
+
+def test_policy_size_limit(emulator):
+    big = {"usersAndGroups": {"accessType": "allowed",
+                              "targets": [{"target": "00000000-0000-4000-8000-%012d" % i, "targetType": "group"}
+                                          for i in range(400)]},
+           "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications",
+                                                                  "targetType": "application"}]}}
+    r = _add(emulator, "contoso", "woodgrove_gcc", b2bCollaborationInbound=big)
+    assert r.status_code == 400 and "25 KB" in r.json()["error"]["message"]
+    assert emulator.graph("contoso", "GET", CTAP + "/partners").json()["value"] == []
+
+
+def test_replication_delay_hides_new_partner(emulator):
+    emulator.admin("POST", "/_emulator/replication_delay", {"seconds": 30})
+    tid = emulator.tenant("woodgrove_gcc")["id"]
+    assert _add(emulator, "contoso", "woodgrove_gcc").status_code == 201
+    assert emulator.graph("contoso", "GET", CTAP + "/partners/" + tid).status_code == 404
+    assert emulator.graph("contoso", "GET", CTAP + "/partners").json()["value"] == []
+    emulator.admin("POST", "/_emulator/replication_delay", {"seconds": 0})
+    assert emulator.graph("contoso", "GET", CTAP + "/partners/" + tid).status_code == 200
+
+
+def test_beta_serves_the_same_policy(emulator):
+    _enable(emulator, "contoso", CN)
+    assert emulator.graph("contoso", "GET", CTAP, api="beta").json()["allowedCloudEndpoints"] == [CN]
+
+
+def test_drift_injection_is_not_client_traffic(emulator):
+    emulator.as_admin("contoso", "PATCH", "/v1.0" + CTAP, {"allowedCloudEndpoints": [US]})
+    assert emulator.counts()["graph_requests"] == 0
+    assert _endpoints(emulator, "contoso") == [US]
