@@ -67,6 +67,7 @@ demo: tree
 
 benchmarks: tree
 	cd $(COLL) && $(BIN)/python benchmarks/token_requests.py
+	cd $(COLL) && $(BIN)/python benchmarks/token_requests.py --latency-ms 100
 
 clean:
 	rm -rf $(BUILD) $(VENV)

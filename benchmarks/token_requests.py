@@ -6,7 +6,7 @@ against one emulator tenant, once with the collection's token cache (the default
 with `token_cache: false` (the baseline: a sign-in per task, as modules without a shared cache
 do), and prints the requests the emulator logged, side by side.
 
-    python benchmarks/token_requests.py [--tasks 20]
+    python benchmarks/token_requests.py [--tasks 20] [--latency-ms 100]
 """
 
 import argparse
@@ -43,6 +43,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tasks", type=int, default=20)
     p.add_argument("--tenant", default="tailspin_gcch")
+    p.add_argument("--latency-ms", type=int, default=0, help="added latency per request (a real round trip)")
     args = p.parse_args()
     emu = Emulator()
     rows = []
@@ -50,6 +51,7 @@ def main():
         t = emu.tenants[args.tenant]
         for label, cache in (("token cache on (default)", "true"), ("token cache off (baseline)", "false")):
             emu.reset()
+            emu.admin("POST", "/_emulator/latency", {"ms": args.latency_ms})
             work = tempfile.mkdtemp(prefix="bench-")
             path = os.path.join(work, "play.yml")
             with open(path, "w") as f:
@@ -63,8 +65,8 @@ def main():
                          "seconds": "%.1f" % seconds, "s/task": "%.3f" % (seconds / args.tasks)})
     finally:
         emu.stop()
-    print("tenant %s (%s), %d tasks of entra.crosscloud.tenant_info with credentials"
-          % (args.tenant, emu.tenants[args.tenant]["cloud"], args.tasks))
+    print("tenant %s (%s), %d tasks of entra.crosscloud.tenant_info with credentials, %d ms added per request"
+          % (args.tenant, emu.tenants[args.tenant]["cloud"], args.tasks, args.latency_ms))
     print(table(rows, ["scenario", "tasks", "token requests", "discovery GETs", "graph requests", "seconds",
                        "s/task"]))
     if rows[0]["token requests"] != 1:
