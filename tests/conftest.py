@@ -16,6 +16,29 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def collections_root():
+    """A folder holding ansible_collections/entra/crosscloud for this checkout.
+
+    `make` runs the tests from the copy in .build/ansible_collections/entra/crosscloud; run from a
+    plain checkout, a symlinked ansible_collections tree in the temp folder stands in for it.
+    """
+    parts = REPO.split(os.sep)
+    if parts[-3:] == ["ansible_collections", "entra", "crosscloud"]:
+        return os.sep.join(parts[:-3])
+    root = os.path.join(os.environ.get("TMPDIR", "/tmp"), "entra-crosscloud-pytest-%d" % os.getuid())
+    os.makedirs(os.path.join(root, "ansible_collections", "entra"), exist_ok=True)
+    link = os.path.join(root, "ansible_collections", "entra", "crosscloud")
+    if not os.path.exists(link):
+        os.symlink(REPO, link)
+    return root
+
+
+# Test modules import the collection as ansible_collections.entra.crosscloud.
+COLLECTIONS_ROOT = collections_root()
+if COLLECTIONS_ROOT not in sys.path:
+    sys.path.insert(0, COLLECTIONS_ROOT)
+
+
 class Emulator:
     """Handle on a running emulator: its files, plus helpers that talk to it like any client would."""
 

@@ -1,27 +1,6 @@
-"""Make the collection importable as ansible_collections.entra.crosscloud for client tests."""
-
-import os
-import sys
+"""Fixtures for module_utils tests against the emulator."""
 
 import pytest
-
-COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _collections_root(tmp_root):
-    parts = COLLECTION.split(os.sep)
-    if parts[-3:] == ["ansible_collections", "entra", "crosscloud"]:
-        return os.sep.join(parts[:-3])
-    os.makedirs(os.path.join(tmp_root, "ansible_collections", "entra"), exist_ok=True)
-    link = os.path.join(tmp_root, "ansible_collections", "entra", "crosscloud")
-    if not os.path.exists(link):
-        os.symlink(COLLECTION, link)
-    return tmp_root
-
-
-_ROOT = _collections_root(os.path.join(os.environ.get("TMPDIR", "/tmp"), "entra-crosscloud-pytest-%d" % os.getuid()))
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
 
 
 @pytest.fixture

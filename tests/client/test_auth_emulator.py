@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from ansible_collections.entra.crosscloud.plugins.module_utils import auth
-from tests.client.conftest import _ROOT
+from tests.conftest import COLLECTIONS_ROOT
 
 
 def test_secret_sign_in_then_cache(emulator, settings_for):
@@ -36,7 +36,7 @@ def test_one_token_request_across_processes(emulator, settings_for, tmp_path):
         s = auth.AuthSettings(authority_host=%r, tenant_id=%r, scope=%r, client_id=%r, client_secret=%r,
                               verify=%r, token_cache_dir=%r)
         print(auth.get_access_token(s)[1])
-    """) % (_ROOT, s.authority_host, s.tenant_id, s.scope, s.client_id, s.client_secret, s.verify,
+    """) % (COLLECTIONS_ROOT, s.authority_host, s.tenant_id, s.scope, s.client_id, s.client_secret, s.verify,
             s.token_cache_dir)
     sources = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
                .stdout.strip() for _attempt in range(3)]

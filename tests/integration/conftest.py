@@ -1,8 +1,6 @@
 """Run ansible-playbook against the emulator and read back every task's result.
 
-The collection must be importable as entra.crosscloud: `make` runs these tests from the copy
-in .build/ansible_collections/entra/crosscloud; run straight from a checkout, a temporary
-ansible_collections/entra/crosscloud symlink to the checkout is made instead.
+ansible-playbook finds the collection through tests.conftest.COLLECTIONS_ROOT.
 """
 
 import json
@@ -13,20 +11,9 @@ import sys
 import pytest
 import yaml
 
+from tests.conftest import COLLECTIONS_ROOT
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-COLLECTION = os.path.dirname(os.path.dirname(HERE))
-
-
-def _collections_path(tmp_root):
-    parts = COLLECTION.split(os.sep)
-    if parts[-3:-1] == ["ansible_collections", "entra"] and parts[-1] == "crosscloud":
-        return os.sep.join(parts[:-3])
-    link_dir = os.path.join(tmp_root, "ansible_collections", "entra")
-    os.makedirs(link_dir, exist_ok=True)
-    link = os.path.join(link_dir, "crosscloud")
-    if not os.path.exists(link):
-        os.symlink(COLLECTION, link)
-    return tmp_root
 
 
 class PlaybookRun:
@@ -44,13 +31,8 @@ class PlaybookRun:
         return self.stdout + self.stderr
 
 
-@pytest.fixture(scope="session")
-def collections_path(tmp_path_factory):
-    return _collections_path(str(tmp_path_factory.mktemp("collections")))
-
-
 @pytest.fixture
-def run_playbook(tmp_path, collections_path, emulator):
+def run_playbook(tmp_path, emulator):
     """run_playbook(plays, extra_vars=None, check=False, diff=False, env=None, inventory=None)."""
     def run(plays, extra_vars=None, check=False, diff=False, env=None, inventory=None, args=()):
         pb = tmp_path / "playbook.yml"
@@ -68,7 +50,7 @@ def run_playbook(tmp_path, collections_path, emulator):
         cmd += list(args)
         full_env = dict(os.environ)
         full_env.update({
-            "ANSIBLE_COLLECTIONS_PATH": collections_path,
+            "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_ROOT,
             "ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "callback_plugins"),
             "ANSIBLE_STDOUT_CALLBACK": "results_jsonl",
             "ANSIBLE_NOCOLOR": "1",
