@@ -34,6 +34,11 @@ def _route(emu, method, path, query, data):
     if path == "/_emulator/log/clear" and method == "POST":
         emu.log.clear()
         return 204, {}, None
+    if path == "/_emulator/save" and method == "POST":
+        if not emu.state_file:
+            return 400, {}, {"error": "the emulator was started without --state-file"}
+        emu.state.save(emu.state_file)
+        return 200, {}, {"state_file": emu.state_file}
     if path == "/_emulator/reset" and method == "POST":
         emu.reset()
         return 204, {}, None

@@ -59,6 +59,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m emulator", description="Graph + Entra sign-in emulator")
     p.add_argument("--state-dir", required=True, help="where ca.pem, clouds.yml, tenants.yml and url are written")
     p.add_argument("--seed", default=DEMO_SEED, help="seed YAML (default: the demo tenants)")
+    p.add_argument("--state-file", help="keep tenants' settings across runs: loaded at start if it exists, "
+                                         "written on stop and on POST /_emulator/save")
     p.add_argument("--port", type=int, default=0, help="admin port; the other listeners take the next ports "
                                                        "(default: ephemeral ports)")
     args = p.parse_args(argv)
@@ -74,6 +76,14 @@ def main(argv=None):
         return 2
     creds = tls.make_server_credentials(state_dir)
     emu = Emulator(seed, state_dir, creds["server.pem"], creds["server-key.pem"], port=args.port)
+    if args.state_file:
+        emu.state_file = os.path.abspath(args.state_file)
+        if os.path.exists(emu.state_file):
+            try:
+                emu.state.restore(emu.state_file)
+            except (OSError, ValueError) as exc:
+                print("emulator: cannot read state file %s: %s" % (emu.state_file, exc), file=sys.stderr)
+                return 2
     emu.start()
     _write_yaml(os.path.join(state_dir, "clouds.yml"), emu.clouds_file(creds["ca.pem"]),
                 "# Written by the entra.crosscloud emulator: points the collection's clouds at it.\n")
@@ -88,4 +98,6 @@ def main(argv=None):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     emu.stop()
+    if emu.state_file:
+        emu.state.save(emu.state_file)
     return 0

@@ -120,6 +120,7 @@ class Emulator:
         self.faults = FaultBook()
         self.rate_limiter = graph_core.RateLimiter()
         self.latency_ms = 0
+        self.state_file = None
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(server_cert, server_key)
         self.servers = []

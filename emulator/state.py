@@ -5,6 +5,7 @@ initialiser with `tenant_initialiser` that fills `tenant.data[...]` from the see
 """
 
 import copy
+import json
 import os
 import re
 import threading
@@ -117,6 +118,25 @@ class State:
                 for init in _INITIALISERS:
                     init(tenant, entry)
                 self.tenants[tenant.id] = tenant
+
+    def save(self, path):
+        """Write every tenant's resource data (not apps or secrets: those come from the seed)."""
+        with self.lock:
+            data = {"tenants": {tid: t.data for tid, t in self.tenants.items()}}
+            text = json.dumps(data, indent=1, sort_keys=True)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+
+    def restore(self, path):
+        """Load resource data saved by save() over the seeded tenants (unknown tenants are ignored)."""
+        with open(path) as f:
+            data = json.load(f)
+        with self.lock:
+            for tid, tenant_data in data.get("tenants", {}).items():
+                if tid in self.tenants:
+                    self.tenants[tid].data = tenant_data
 
     def find(self, id_or_domain):
         key = (id_or_domain or "").lower()

@@ -78,3 +78,30 @@ def test_bad_fault_rule_refused(emulator):
     r = requests.post(emulator.url + "/_emulator/faults", json={"rules": [{"status": 429, "colour": "red"}]},
                       verify=emulator.ca)
     assert r.status_code == 400
+
+
+def test_state_file_keeps_settings_across_runs(tmp_path):
+    from tests.conftest import Emulator
+    state_file = str(tmp_path / "state.json")
+    for run in range(2):
+        state_dir = str(tmp_path / ("run%d" % run))
+        os.makedirs(state_dir)
+        proc = subprocess.Popen([sys.executable, "-m", "emulator", "--state-dir", state_dir,
+                                 "--state-file", state_file], cwd=REPO, stdout=subprocess.DEVNULL)
+        try:
+            for _wait in range(300):
+                if os.path.exists(os.path.join(state_dir, "url")):
+                    break
+                time.sleep(0.05)
+            emu = Emulator(state_dir)
+            endpoints = emu.graph("contoso", "GET", "/policies/crossTenantAccessPolicy").json()["allowedCloudEndpoints"]
+            if run == 0:
+                assert endpoints == []
+                r = emu.graph("contoso", "PATCH", "/policies/crossTenantAccessPolicy",
+                              {"allowedCloudEndpoints": ["microsoftonline.us"]})
+                assert r.status_code == 204
+            else:
+                assert endpoints == ["microsoftonline.us"]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
