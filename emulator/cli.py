@@ -59,8 +59,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m emulator", description="Graph + Entra sign-in emulator")
     p.add_argument("--state-dir", required=True, help="where ca.pem, clouds.yml, tenants.yml and url are written")
     p.add_argument("--seed", default=DEMO_SEED, help="seed YAML (default: the demo tenants)")
-    p.add_argument("--state-file", help="keep tenants' settings across runs: loaded at start if it exists, "
-                                         "written on stop and on POST /_emulator/save")
+    p.add_argument("--state-file",
+                   help="keep tenants' settings across runs: loaded at start if it exists, written on stop "
+                        "and on POST /_emulator/save")
     p.add_argument("--port", type=int, default=0, help="admin port; the other listeners take the next ports "
                                                        "(default: ephemeral ports)")
     args = p.parse_args(argv)
