@@ -140,9 +140,9 @@ discovery:
     msgraph_host: graph.microsoft.us
 '''
 
-from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import (
-    CloudError, cloud_from_discovery, discovery_url, is_guid)
-from ansible_collections.entra.crosscloud.plugins.module_utils.graph import GraphError, fetch_json
+from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError, cloud_from_discovery, is_guid
+from ansible_collections.entra.crosscloud.plugins.module_utils.cross_tenant import discover_cloud
+from ansible_collections.entra.crosscloud.plugins.module_utils.graph import GraphError
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
 from ansible_collections.entra.crosscloud.plugins.module_utils import auth
 
@@ -188,20 +188,11 @@ def main():
         module.fail_json(msg="tenant %r is not a tenant ID or domain name; give a GUID like "
                              "6ba8af09-9774-4419-98d1-7db643f0c384 or a domain like contoso.com" % tenant)
     discovery_cloud = module.catalogue.discovery_cloud()
-    url = discovery_url(module.catalogue, tenant)
     try:
-        status, doc = fetch_json(url, verify=module.verify_for(discovery_cloud), timeout=module.params["timeout"])
-    except Exception as exc:  # requests' connection/TLS errors
-        module.fail_json(msg="cannot read the OpenID configuration %s: %s. Fix: check the network path, or ca_path "
-                             "for a private CA" % (url, str(exc).splitlines()[0][:300]))
-    if status != 200 or not isinstance(doc, dict):
-        detail = (doc or {}).get("error_description", "") if isinstance(doc, dict) else ""
-        module.fail_json(msg="tenant %r was not found by OpenID discovery at %s (HTTP %s): %s. Fix: check the "
-                             "tenant ID or domain" % (tenant, url, status, detail.splitlines()[0] if detail else ""))
-    try:
-        result = summarise(tenant, doc, module.catalogue, module.cloud)
+        found = discover_cloud(module.catalogue, tenant, module.verify_for(discovery_cloud), module.params["timeout"])
+        result = summarise(tenant, found["document"], module.catalogue, module.cloud)
     except CloudError as exc:
-        module.fail_from(exc)
+        module.fail_json(msg="%s. Fix: check the tenant ID or domain, and ca_path for a private CA" % exc)
     if module.has_credentials:
         try:
             info = module.client.get(lookup_path(tenant), permission="CrossTenantInformation.ReadBasic.All")
