@@ -47,7 +47,7 @@ emulator-tests: tree
 	cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)):. $(PYTEST) tests/emulator tests/client
 
 integration: tree
-	cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)):. $(PYTEST) tests/integration
+	cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)):. $(PYTEST) -n 2 tests/integration
 
 lint: tree
 	cd $(COLL) && $(BIN)/ansible-lint --offline --nocolor

@@ -1,0 +1,203 @@
+# -*- coding: utf-8 -*-
+# Copyright: entra.crosscloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to entra.crosscloud: inbound/outbound access settings in the user's words, mapped to
+Graph's exact names in one table, and the pure planning the access_settings module does."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import re
+
+# option name -> Graph property. Explicit, never derived: Graph's names are case-sensitive and a
+# generic camel/snake round trip turns isHybridAzureADJoinedDeviceAccepted into ...AzureAd...
+B2B_SETTINGS = {
+    "b2b_collaboration_inbound": "b2bCollaborationInbound",
+    "b2b_collaboration_outbound": "b2bCollaborationOutbound",
+    "b2b_direct_connect_inbound": "b2bDirectConnectInbound",
+    "b2b_direct_connect_outbound": "b2bDirectConnectOutbound",
+}
+TRUST = {"mfa": "isMfaAccepted", "compliant_device": "isCompliantDeviceAccepted",
+         "hybrid_joined_device": "isHybridAzureADJoinedDeviceAccepted"}
+CONSENT = {"inbound": "inboundAllowed", "outbound": "outboundAllowed"}
+OTHER_SETTINGS = {"inbound_trust": "inboundTrust", "automatic_user_consent": "automaticUserConsentSettings"}
+ALL_SETTINGS = dict(B2B_SETTINGS, **OTHER_SETTINGS)
+KINDS = {"users_and_groups": "usersAndGroups", "applications": "applications"}
+APP_KEYWORDS = {"all": "AllApplications", "office365": "Office365", "all_microsoft_apps": "AllMicrosoftApps"}
+GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class AccessError(Exception):
+    """Bad access settings; the message names the option, the value and the fix."""
+
+
+def _graph_target(option, kind, item):
+    if kind == "usersAndGroups":
+        if item == "all":
+            return {"target": "AllUsers", "targetType": "user"}
+        if isinstance(item, dict) and len(item) == 1 and list(item)[0] in ("user", "group"):
+            (ttype, value), = item.items()
+            if GUID_RE.match(str(value)):
+                return {"target": str(value).lower(), "targetType": ttype}
+        raise AccessError("%s.users_and_groups.targets: %r is not a target; use 'all', {user: <object id>} or "
+                          "{group: <object id>}" % (option, item))
+    if isinstance(item, str) and item.lower() in APP_KEYWORDS:
+        return {"target": APP_KEYWORDS[item.lower()], "targetType": "application"}
+    if isinstance(item, dict) and list(item) == ["application"]:
+        item = item["application"]
+    if isinstance(item, str) and GUID_RE.match(item):
+        return {"target": item.lower(), "targetType": "application"}
+    raise AccessError("%s.applications.targets: %r is not a target; use 'all', 'office365', 'all_microsoft_apps' "
+                      "or an application (client) ID" % (option, item))
+
+
+def to_graph_target_config(option, kind_option, value):
+    """{access, targets} in our words -> crossTenantAccessPolicyTargetConfiguration."""
+    kind = KINDS[kind_option]
+    if value.get("access") not in ("allowed", "blocked"):
+        raise AccessError("%s.%s.access must be 'allowed' or 'blocked', got %r"
+                          % (option, kind_option, value.get("access")))
+    targets = value.get("targets") or ["all"]
+    out = []
+    for item in targets:
+        target = _graph_target(option, kind, item)
+        if target not in out:
+            out.append(target)
+    return {"accessType": value["access"], "targets": out}
+
+
+def _all_of(config, keyword):
+    return config is not None and any(t["target"] == keyword for t in config["targets"])
+
+
+def check_consistency(option, setting, cross_cloud=False):
+    """Refuse, before any write, the combinations the service rejects."""
+    users, apps = setting.get("usersAndGroups"), setting.get("applications")
+    if users and apps:
+        if users["accessType"] == "blocked" and _all_of(users, "AllUsers") and not (
+                apps["accessType"] == "blocked" and _all_of(apps, "AllApplications")):
+            raise AccessError("%s: blocking all users requires blocking all applications too (applications: "
+                              "{access: blocked, targets: [all]})" % option)
+        if users["accessType"] == "allowed" and apps["accessType"] == "blocked" and _all_of(apps, "AllApplications"):
+            raise AccessError("%s: users are allowed but every application is blocked; allow at least one "
+                              "application" % option)
+    if cross_cloud and option.startswith("b2b_direct_connect"):
+        for kind in ("usersAndGroups", "applications"):
+            if setting.get(kind) and setting[kind]["accessType"] != "blocked":
+                raise AccessError("%s: B2B direct connect is not supported across Microsoft clouds; this partner "
+                                  "lives in another cloud. Fix: remove %s or set it to blocked" % (option, option))
+
+
+def _normal(value):
+    """Compare target lists as sets: Graph does not promise their order."""
+    if isinstance(value, dict):
+        return dict((k, _normal(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return sorted((_normal(v) for v in value), key=repr)
+    return value
+
+
+def same(a, b):
+    return _normal(a) == _normal(b)
+
+
+def friendly_target(kind, t):
+    if kind == "usersAndGroups":
+        return "all" if t["target"] == "AllUsers" else {t["targetType"]: t["target"]}
+    reverse = dict((v, k) for k, v in APP_KEYWORDS.items())
+    return reverse.get(t["target"], t["target"])
+
+
+def friendly(name, value):
+    """A Graph setting in the module's words (for results and diffs)."""
+    if value is None:
+        return None
+    if name in B2B_SETTINGS.values():
+        out = {}
+        for kind_option, kind in KINDS.items():
+            cfg = value.get(kind)
+            out[kind_option] = None if cfg is None else {
+                "access": cfg["accessType"], "targets": [friendly_target(kind, t) for t in cfg["targets"]]}
+        return out
+    table = TRUST if name == "inboundTrust" else CONSENT
+    return dict((opt, value.get(graph)) for opt, graph in table.items())
+
+
+def plan(params, current, fallback, is_default, cross_cloud):
+    """What to PATCH on a partner (or the default) for the given options.
+
+    params: the module's options; current: the object as Graph returned it; fallback: the tenant
+    default, used to fill a half (or a flag) the user did not give when the current value is null
+    (inherited). Returns (patch_body, before, after) where before/after hold only the managed
+    settings, in the module's words. Raises AccessError for bad input.
+    """
+    body, before, after = {}, {}, {}
+    inherit = list(params.get("inherit") or [])
+    for option in inherit:
+        if option not in ALL_SETTINGS:
+            raise AccessError("inherit: %r is not a setting; use any of %s" % (option, ", ".join(sorted(ALL_SETTINGS))))
+        if params.get(option) is not None:
+            raise AccessError("inherit: %r is also given a value; a setting either inherits or is set" % option)
+    if is_default and inherit:
+        raise AccessError("inherit applies to partners only: the default has nothing to inherit from; use reset "
+                          "to go back to Microsoft's defaults")
+    if is_default and params.get("automatic_user_consent") is not None:
+        raise AccessError("automatic_user_consent cannot be set on the default (Graph keeps it read-only there)")
+    for option, graph_name in B2B_SETTINGS.items():
+        value = params.get(option)
+        if value is None:
+            continue
+        desired = {}
+        for kind_option, kind in KINDS.items():
+            if value.get(kind_option) is not None:
+                desired[kind] = to_graph_target_config(option, kind_option, value[kind_option])
+            else:
+                # Graph wants the whole setting: keep the half the user did not name
+                source = (current or {}).get(graph_name) or (fallback or {}).get(graph_name) or {}
+                desired[kind] = copy.deepcopy(source.get(kind))
+                if desired[kind] is None:
+                    raise AccessError("%s.%s is needed: the setting has no current value to keep"
+                                      % (option, kind_option))
+        check_consistency(option, desired, cross_cloud)
+        _stage(body, before, after, graph_name, (current or {}).get(graph_name), desired)
+    for option, graph_name, table in (("inbound_trust", "inboundTrust", TRUST),
+                                      ("automatic_user_consent", "automaticUserConsentSettings", CONSENT)):
+        value = params.get(option)
+        if value is None:
+            continue
+        now = (current or {}).get(graph_name) or {}
+        base = (fallback or {}).get(graph_name) or {}
+        desired = {}
+        for opt, graph in table.items():
+            if value.get(opt) is not None:
+                desired[graph] = value[opt]
+            elif now.get(graph) is not None:
+                desired[graph] = now[graph]
+            else:
+                desired[graph] = bool(base.get(graph, False))
+        _stage(body, before, after, graph_name, (current or {}).get(graph_name), desired)
+    for option in inherit:
+        graph_name = ALL_SETTINGS[option]
+        _stage(body, before, after, graph_name, (current or {}).get(graph_name), None)
+    return body, before, after
+
+
+def _stage(body, before, after, graph_name, current, desired):
+    before[graph_name] = friendly(graph_name, current)
+    after[graph_name] = friendly(graph_name, desired)
+    if desired is None and graph_name == "automaticUserConsentSettings":
+        desired = {"inboundAllowed": None, "outboundAllowed": None}
+        if current is None or all(v is None for v in current.values()):
+            after[graph_name] = before[graph_name]
+            return
+    if not same(current, desired):
+        body[graph_name] = desired
+
+
+def option_names(graph_dict):
+    """{graphName: v} -> {option_name: v} for results and diffs."""
+    reverse = dict((v, k) for k, v in ALL_SETTINGS.items())
+    return dict((reverse[k], v) for k, v in graph_dict.items())

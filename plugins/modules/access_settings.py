@@ -1,0 +1,310 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: entra.crosscloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: access_settings
+short_description: Inbound and outbound B2B access and inbound trust for a partner organisation or the default
+version_added: 0.1.0
+description:
+  - Sets the cross-tenant access settings of one partner organisation, or of the tenant's default
+    (which partners inherit where their own setting is unset).
+  - Only the settings given are touched. A setting given is sent whole, as Graph wants it; a half of it
+    not given (users and groups, or applications) keeps its current value, or the default's when the
+    partner inherits.
+  - Combinations the service refuses are refused before any write; so is B2B direct connect with a
+    partner in another Microsoft cloud.
+  - For a partner in another cloud, Microsoft's guidance is to set B2B collaboration inbound and
+    outbound explicitly; the module warns when either is left to inherit.
+author:
+  - entra.crosscloud contributors (@entra-crosscloud)
+options:
+  partner:
+    description:
+      - Tenant ID of the partner organisation, or V(default) for the tenant's default settings.
+      - The partner must exist already (M(entra.crosscloud.partner)).
+    type: str
+    required: true
+  partner_cloud:
+    description:
+      - The partner's Microsoft cloud. Discovered from its OpenID configuration when not given.
+    type: str
+  b2b_collaboration_inbound:
+    description:
+      - Which users of the partner may be invited here as guests, and to which of our applications.
+    type: dict
+    suboptions: &b2b
+      users_and_groups:
+        description: Users and groups the setting applies to.
+        type: dict
+        suboptions: &target
+          access:
+            description: Whether the targets are V(allowed) or V(blocked) (all others get the opposite).
+            type: str
+            choices: [allowed, blocked]
+            required: true
+          targets:
+            description:
+              - "For users and groups, V(all), C({user: OBJECT_ID}) or C({group: OBJECT_ID})."
+              - For applications, V(all), V(office365), V(all_microsoft_apps) or an application (client) ID.
+            type: list
+            elements: raw
+            default: [all]
+      applications:
+        description: Applications the setting applies to.
+        type: dict
+        suboptions: *target
+  b2b_collaboration_outbound:
+    description: Which of our users may be guests in the partner's tenant, and for which of its applications.
+    type: dict
+    suboptions: *b2b
+  b2b_direct_connect_inbound:
+    description: B2B direct connect (Teams shared channels) inbound. Never across clouds.
+    type: dict
+    suboptions: *b2b
+  b2b_direct_connect_outbound:
+    description: B2B direct connect outbound. Never across clouds.
+    type: dict
+    suboptions: *b2b
+  inbound_trust:
+    description: Claims from the partner's tenant that Conditional Access here accepts.
+    type: dict
+    suboptions:
+      mfa:
+        description: Accept multifactor authentication done in the partner's tenant.
+        type: bool
+      compliant_device:
+        description: Accept the partner's compliant-device claims.
+        type: bool
+      hybrid_joined_device:
+        description: Accept the partner's hybrid Microsoft Entra joined device claims.
+        type: bool
+  automatic_user_consent:
+    description: Suppress the consent prompt for users of the partner (partners only).
+    type: dict
+    suboptions:
+      inbound:
+        description: Inbound automatic redemption.
+        type: bool
+      outbound:
+        description: Outbound automatic redemption.
+        type: bool
+  inherit:
+    description:
+      - Settings of the partner to reset to "inherit from the default", explicitly. Partners only.
+    type: list
+    elements: str
+    choices: [b2b_collaboration_inbound, b2b_collaboration_outbound, b2b_direct_connect_inbound,
+              b2b_direct_connect_outbound, inbound_trust, automatic_user_consent]
+  reset:
+    description:
+      - With O(partner=default), put the default back to Microsoft's system default. Nothing else may be given.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - entra.crosscloud.graph
+  - entra.crosscloud.attributes
+attributes:
+  check_mode:
+    description: Reads only and reports what would change.
+    support: full
+  diff_mode:
+    description: Shows the managed settings before and after.
+    support: full
+'''
+
+EXAMPLES = r'''
+- name: Let everyone of the GCC High partner in, and ours out, explicitly (cross-cloud)
+  entra.crosscloud.access_settings:
+    partner: 6ba8af09-9774-4419-98d1-7db643f0c384
+    b2b_collaboration_inbound:
+      users_and_groups: {access: allowed, targets: [all]}
+      applications: {access: allowed, targets: [all]}
+    b2b_collaboration_outbound:
+      users_and_groups: {access: allowed, targets: [all]}
+      applications: {access: allowed, targets: [all]}
+    inbound_trust:
+      mfa: true
+
+- name: Only one group may go out to the partner, to Office 365 only
+  entra.crosscloud.access_settings:
+    partner: 6ba8af09-9774-4419-98d1-7db643f0c384
+    b2b_collaboration_outbound:
+      users_and_groups: {access: allowed, targets: [{group: 2c057a25-45d1-4fe3-a7c8-618e2c46a5bc}]}
+      applications: {access: allowed, targets: [office365]}
+
+- name: Let the partner's inbound trust follow the default again
+  entra.crosscloud.access_settings:
+    partner: 6ba8af09-9774-4419-98d1-7db643f0c384
+    inherit: [inbound_trust]
+
+- name: Trust MFA from every partner that inherits the default
+  entra.crosscloud.access_settings:
+    partner: default
+    inbound_trust: {mfa: true}
+
+- name: Back to Microsoft's defaults
+  entra.crosscloud.access_settings:
+    partner: default
+    reset: true
+'''
+
+RETURN = r'''
+partner:
+  description: The partner's tenant ID, or C(default).
+  returned: always
+  type: str
+  sample: 6ba8af09-9774-4419-98d1-7db643f0c384
+cross_cloud:
+  description: Whether the partner lives in another Microsoft cloud.
+  returned: for partners
+  type: bool
+  sample: true
+settings:
+  description:
+    - All the managed settings after the task, in the module's words; C(null) means inherited from the default.
+  returned: always
+  type: dict
+  sample:
+    b2b_collaboration_inbound:
+      users_and_groups: {access: allowed, targets: [all]}
+      applications: {access: allowed, targets: [all]}
+    inbound_trust: {mfa: true, compliant_device: false, hybrid_joined_device: false}
+changed_settings:
+  description: The settings the task changed (or would change in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [b2b_collaboration_inbound]
+diff:
+  description: The managed settings the task touched, before and after, when run with C(--diff).
+  returned: when diff mode is on
+  type: dict
+'''
+
+from ansible_collections.entra.crosscloud.plugins.module_utils import access
+from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError, is_guid
+from ansible_collections.entra.crosscloud.plugins.module_utils import cross_tenant as ct
+from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
+
+DEFAULT_PATH = ct.POLICY + "/default"
+
+
+def _target_spec():
+    return dict(type="dict", options=dict(access=dict(type="str", choices=["allowed", "blocked"], required=True),
+                                          targets=dict(type="list", elements="raw", default=["all"])))
+
+
+def _b2b_spec():
+    return dict(type="dict", options=dict(users_and_groups=_target_spec(), applications=_target_spec()))
+
+
+def argument_spec():
+    spec = dict(
+        partner=dict(type="str", required=True),
+        partner_cloud=dict(type="str"),
+        inbound_trust=dict(type="dict", options=dict(mfa=dict(type="bool"), compliant_device=dict(type="bool"),
+                                                     hybrid_joined_device=dict(type="bool"))),
+        automatic_user_consent=dict(type="dict", options=dict(inbound=dict(type="bool"), outbound=dict(type="bool"))),
+        inherit=dict(type="list", elements="str", choices=sorted(access.ALL_SETTINGS)),
+        reset=dict(type="bool", default=False),
+    )
+    for option in access.B2B_SETTINGS:
+        spec[option] = _b2b_spec()
+    return spec
+
+
+def is_cross_cloud(module, partner):
+    other = None
+    if module.params["partner_cloud"]:
+        try:
+            other = module.catalogue.resolve(module.params["partner_cloud"])
+        except CloudError as exc:
+            module.fail_json(msg="partner_cloud: %s" % exc)
+    else:
+        try:
+            found = ct.discover_cloud(module.catalogue, partner, module.verify_for(module.catalogue.discovery_cloud()),
+                                      module.params["timeout"])
+        except CloudError as exc:
+            module.fail_json(msg="partner %s: %s. Fix: give partner_cloud" % (partner, exc))
+        other = module.catalogue.resolve(found["cloud"])
+    return module.catalogue.pair_status(module.cloud, other) != "same_cloud"
+
+
+def run_reset(module, client):
+    current = client.get(DEFAULT_PATH, permission=ct.READ_PERMISSION)
+    changed = not current.get("isServiceDefault", False)
+    if changed and not module.check_mode:
+        client.post(DEFAULT_PATH + "/resetToSystemDefault", None, expected=(204, 200),
+                    permission=ct.WRITE_PERMISSION)
+    return {"changed": changed, "partner": "default", "changed_settings": ["all"] if changed else [],
+            "settings": None if changed else _settings(current)}
+
+
+def _settings(obj):
+    return access.option_names(dict((g, access.friendly(g, (obj or {}).get(g))) for g in access.ALL_SETTINGS.values()))
+
+
+def run(module, client):
+    p = module.params
+    partner = p["partner"].strip().lower()
+    is_default = partner == "default"
+    if not is_default and not is_guid(partner):
+        module.fail_json(msg="partner %r is neither a tenant ID (GUID) nor 'default'" % p["partner"])
+    given = [o for o in access.ALL_SETTINGS if p.get(o) is not None]
+    if p["reset"]:
+        if not is_default or given or p["inherit"]:
+            module.fail_json(msg="reset: true is for partner: default alone; it cannot be combined with settings "
+                                 "or a partner")
+        return run_reset(module, client)
+    if not given and not p["inherit"]:
+        module.fail_json(msg="nothing to do: give at least one setting (for example b2b_collaboration_inbound), "
+                             "inherit, or reset")
+    cross_cloud = False if is_default else is_cross_cloud(module, partner)
+    path = DEFAULT_PATH if is_default else ct.partner_path(partner)
+    current = client.get_or_none(path, permission=ct.READ_PERMISSION)
+    if current is None:
+        module.fail_json(msg="partner %s is not a partner organisation of this tenant yet. Fix: add it first with "
+                             "entra.crosscloud.partner (partner_tenant_id: %s)" % (partner, partner))
+    fallback = current
+    if not is_default and any(current.get(access.ALL_SETTINGS[o]) is None for o in given):
+        fallback = client.get(DEFAULT_PATH, permission=ct.READ_PERMISSION)
+    try:
+        body, before, after = access.plan(p, current, fallback, is_default, cross_cloud)
+    except access.AccessError as exc:
+        module.fail_json(msg=str(exc))
+    if body and not module.check_mode:
+        client.patch(path, body, expected=(204, 200), permission=ct.WRITE_PERMISSION)
+    resulting = dict(current)
+    resulting.update(body)
+    if cross_cloud:
+        unset = [o for o in ("b2b_collaboration_inbound", "b2b_collaboration_outbound")
+                 if resulting.get(access.ALL_SETTINGS[o]) is None]
+        if unset:
+            module.warn("partner %s is in another Microsoft cloud and %s inherit the default, which may not apply "
+                        "across clouds; set them explicitly" % (partner, " and ".join(unset)))
+    changed = sorted(access.option_names(dict((k, None) for k in body)))
+    result = {"changed": bool(body), "partner": partner, "settings": _settings(resulting), "changed_settings": changed}
+    if not is_default:
+        result["cross_cloud"] = cross_cloud
+    if module._diff:
+        result["diff"] = {"before": access.option_names(before), "after": access.option_names(after)}
+    return result
+
+
+def main():
+    module = EntraModule(argument_spec=argument_spec())
+    try:
+        module.exit_json(**run(module, module.client))
+    except Exception as exc:  # GraphError / AuthError become one clear failure
+        module.fail_from(exc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""access_settings through ansible-playbook against the emulator."""
+
+import pytest
+
+CTAP = "/v1.0/policies/crossTenantAccessPolicy"
+ALL_IN = {"users_and_groups": {"access": "allowed", "targets": ["all"]},
+          "applications": {"access": "allowed", "targets": ["all"]}}
+
+
+def _play(conn, tasks):
+    return [{"name": "t", "hosts": "localhost", "gather_facts": False,
+             "module_defaults": {"group/entra.crosscloud.graph": conn}, "tasks": tasks}]
+
+
+def _task(name, **args):
+    return {"name": name, "entra.crosscloud.access_settings": args}
+
+
+def _partner(emulator, tenant, partner):
+    return emulator.state(tenant)["data"]["ctap"]["partners"][emulator.tenant(partner)["id"]]
+
+
+def _writes(emulator):
+    return emulator.counts()["graph_writes"]
+
+
+@pytest.fixture
+def gov_partner(emulator):
+    """contoso has enabled US Gov and added Tailspin (GCC High) as a partner with nothing set."""
+    emulator.as_admin("contoso", "PATCH", CTAP, {"allowedCloudEndpoints": ["microsoftonline.us"]})
+    emulator.as_admin("contoso", "POST", CTAP + "/partners", {"tenantId": emulator.tenant("tailspin_gcch")["id"]})
+    return emulator.tenant("tailspin_gcch")["id"]
+
+
+def test_explicit_in_and_outbound_cross_cloud(run_playbook, emulator, connection, gov_partner):
+    conn = connection("contoso")
+    args = dict(partner=gov_partner, b2b_collaboration_inbound=ALL_IN, b2b_collaboration_outbound=ALL_IN,
+                inbound_trust={"mfa": True})
+    run = run_playbook(_play(conn, [_task("check", **args)]), check=True, diff=True)
+    res = run.task("check")["result"]
+    assert res["changed"] is True and _writes(emulator) == 0
+    assert res["changed_settings"] == ["b2b_collaboration_inbound", "b2b_collaboration_outbound", "inbound_trust"]
+    assert res["diff"]["before"]["inbound_trust"] is None
+    assert res["diff"]["after"]["inbound_trust"] == {"mfa": True, "compliant_device": False,
+                                                     "hybrid_joined_device": False}
+    run = run_playbook(_play(conn, [_task("apply", **args), _task("again", **args)]))
+    assert run.rc == 0, run.output
+    assert run.task("apply")["result"]["changed"] is True and run.task("apply")["result"]["cross_cloud"] is True
+    assert run.task("again")["result"]["changed"] is False
+    assert _writes(emulator) == 1
+    stored = _partner(emulator, "contoso", "tailspin_gcch")
+    assert stored["b2bCollaborationInbound"]["applications"]["targets"] == [
+        {"target": "AllApplications", "targetType": "application"}]
+    assert stored["inboundTrust"] == {"isMfaAccepted": True, "isCompliantDeviceAccepted": False,
+                                      "isHybridAzureADJoinedDeviceAccepted": False}
+    # redemption now works once the other side mirrors it
+    emulator.as_admin("tailspin_gcch", "PATCH", CTAP, {"allowedCloudEndpoints": ["microsoftonline.com"]})
+    both = {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+            "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications",
+                                                                   "targetType": "application"}]}}
+    emulator.as_admin("tailspin_gcch", "POST", CTAP + "/partners", {
+        "tenantId": emulator.tenant("contoso")["id"], "b2bCollaborationInbound": both, "b2bCollaborationOutbound": both})
+    emulator.as_admin("contoso", "PATCH", "/v1.0/policies/authorizationPolicy", {"allowInvitesFrom": "everyone"})
+    emulator.as_admin("contoso", "POST", "/v1.0/invitations", {"invitedUserEmailAddress": "jordan.ellis@tailspin-defense.us",
+                                                               "inviteRedirectUrl": "https://myapps.microsoft.com"})
+    verdict = emulator.admin("POST", "/_emulator/redeem", {"resource_tenant": emulator.tenant("contoso")["id"],
+                                                           "address": "jordan.ellis@tailspin-defense.us"})
+    assert verdict["allowed"] is True, verdict
+
+
+def test_only_named_settings_are_touched(run_playbook, emulator, connection, gov_partner):
+    emulator.as_admin("contoso", "PATCH", CTAP + "/partners/" + gov_partner, {"inboundTrust": {
+        "isMfaAccepted": True, "isCompliantDeviceAccepted": True, "isHybridAzureADJoinedDeviceAccepted": False}})
+    run = run_playbook(_play(connection("contoso"), [_task("out", partner=gov_partner,
+                                                           b2b_collaboration_outbound=ALL_IN)]))
+    assert run.rc == 0, run.output
+    stored = _partner(emulator, "contoso", "tailspin_gcch")
+    assert stored["inboundTrust"]["isCompliantDeviceAccepted"] is True      # untouched
+    assert stored["b2bCollaborationInbound"] is None                       # untouched (still inherits)
+    patches = [e for e in emulator.log() if e["method"] == "PATCH"]
+    assert len(patches) == 1
+    warnings = run.task("out")["result"]["warnings"]
+    assert any("b2b_collaboration_inbound inherit the default" in w for w in warnings)
+
+
+def test_half_setting_keeps_the_other_half(run_playbook, emulator, connection, gov_partner):
+    conn = connection("contoso")
+    run_playbook(_play(conn, [_task("both", partner=gov_partner, b2b_collaboration_inbound=ALL_IN)]))
+    group = "2c057a25-45d1-4fe3-a7c8-618e2c46a5bc"
+    run = run_playbook(_play(conn, [_task("users only", partner=gov_partner, b2b_collaboration_inbound={
+        "users_and_groups": {"access": "allowed", "targets": [{"group": group}]}})]))
+    assert run.rc == 0, run.output
+    stored = _partner(emulator, "contoso", "tailspin_gcch")["b2bCollaborationInbound"]
+    assert stored["usersAndGroups"]["targets"] == [{"target": group, "targetType": "group"}]
+    assert stored["applications"]["targets"][0]["target"] == "AllApplications"
+
+
+def test_inherit_resets_explicitly(run_playbook, emulator, connection, gov_partner):
+    conn = connection("contoso")
+    run_playbook(_play(conn, [_task("trust", partner=gov_partner, inbound_trust={"mfa": True})]))
+    run = run_playbook(_play(conn, [_task("inherit", partner=gov_partner, inherit=["inbound_trust"]),
+                                    _task("again", partner=gov_partner, inherit=["inbound_trust"])]))
+    assert run.task("inherit")["result"]["changed"] is True
+    assert run.task("again")["result"]["changed"] is False
+    assert _partner(emulator, "contoso", "tailspin_gcch")["inboundTrust"] is None
+
+
+def test_default_patch_and_reset(run_playbook, emulator, connection):
+    conn = connection("contoso")
+    run = run_playbook(_play(conn, [_task("trust", partner="default", inbound_trust={"mfa": True}),
+                                    _task("reset check", partner="default", reset=True)]))
+    assert run.task("trust")["result"]["changed"] is True
+    assert run.task("reset check")["result"]["changed"] is True
+    default = emulator.state("contoso")["data"]["ctap"]["default"]
+    assert default["isServiceDefault"] is True and default["inboundTrust"]["isMfaAccepted"] is False
+    run = run_playbook(_play(conn, [_task("reset again", partner="default", reset=True)]))
+    assert run.task("reset again")["result"]["changed"] is False
+
+
+@pytest.mark.parametrize("args,needle", [
+    ({"b2b_direct_connect_outbound": ALL_IN}, "not supported across Microsoft clouds"),
+    ({"b2b_collaboration_inbound": {"users_and_groups": {"access": "blocked", "targets": ["all"]},
+                                    "applications": {"access": "allowed", "targets": ["all"]}}},
+     "blocking all users requires blocking all applications"),
+    ({"b2b_collaboration_inbound": {"users_and_groups": {"access": "allowed", "targets": ["all"]},
+                                    "applications": {"access": "blocked", "targets": ["all"]}}},
+     "allow at least one application"),
+    ({"b2b_collaboration_inbound": {"users_and_groups": {"access": "allowed",
+                                                         "targets": ["2c057a25-45d1-4fe3-a7c8-618e2c46a5bc"]}}},
+     "use 'all', {user: <object id>} or {group: <object id>}"),
+    ({"b2b_collaboration_inbound": {"applications": {"access": "allowed", "targets": ["teams"]}}},
+     "or an application (client) ID"),
+    ({"b2b_collaboration_inbound": {"users_and_groups": {"access": "permitted"}}}, "allowed, blocked"),
+    ({"b2b_collaboration_inbound": ALL_IN, "inherit": ["b2b_collaboration_inbound"]}, "either inherits or is set"),
+    ({"reset": True}, "reset: true is for partner: default alone"),
+    ({}, "nothing to do"),
+])
+def test_bad_input_before_any_write(run_playbook, emulator, connection, gov_partner, args, needle):
+    run = run_playbook(_play(connection("contoso"), [_task("bad", partner=gov_partner, **args)]))
+    res = run.task("bad")
+    assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
+    assert _writes(emulator) == 0
+
+
+def test_unknown_partner_names_the_fix(run_playbook, emulator, connection):
+    gcc = emulator.tenant("woodgrove_gcc")["id"]
+    run = run_playbook(_play(connection("contoso"), [_task("missing", partner=gcc, b2b_collaboration_inbound=ALL_IN)]))
+    res = run.task("missing")
+    assert res["status"] == "failed" and "add it first with entra.crosscloud.partner" in res["result"]["msg"]
+
+
+@pytest.mark.parametrize("args,needle", [
+    ({"automatic_user_consent": {"inbound": True}}, "read-only there"),
+    ({"inherit": ["inbound_trust"]}, "inherit applies to partners only"),
+])
+def test_default_refuses_partner_only_options(run_playbook, emulator, connection, args, needle):
+    run = run_playbook(_play(connection("contoso"), [_task("bad", partner="default", **args)]))
+    res = run.task("bad")
+    assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
+    assert _writes(emulator) == 0
