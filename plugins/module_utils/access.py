@@ -168,16 +168,16 @@ def plan(params, current, fallback, is_default, cross_cloud):
         value = params.get(option)
         if value is None:
             continue
-        now = (current or {}).get(graph_name) or {}
+        now = (current or {}).get(graph_name)
         base = (fallback or {}).get(graph_name) or {}
         desired = {}
         for opt, graph in table.items():
             if value.get(opt) is not None:
                 desired[graph] = value[opt]
-            elif now.get(graph) is not None:
-                desired[graph] = now[graph]
+            elif now is not None:
+                desired[graph] = now.get(graph)   # a flag not named keeps its value, even unset
             else:
-                desired[graph] = bool(base.get(graph, False))
+                desired[graph] = bool(base.get(graph, False))   # inherited as a whole: start from the default
         _stage(body, before, after, graph_name, (current or {}).get(graph_name), desired)
     for option in inherit:
         graph_name = ALL_SETTINGS[option]

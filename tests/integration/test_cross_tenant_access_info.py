@@ -1,0 +1,75 @@
+"""cross_tenant_access_info: export in module shapes, batch reads, and feeding the export back."""
+
+CTAP = "/v1.0/policies/crossTenantAccessPolicy"
+BOTH = {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+        "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications",
+                                                               "targetType": "application"}]}}
+
+
+def _setup(emulator):
+    endpoints = ["microsoftonline.us", "partner.microsoftonline.cn"]
+    emulator.as_admin("contoso", "PATCH", CTAP, {"allowedCloudEndpoints": endpoints})
+    for name in ("tailspin_gcch", "northwind_dod", "fabrikam_cn", "litware_usg", "woodgrove_gcc"):
+        emulator.as_admin("contoso", "POST", CTAP + "/partners", {"tenantId": emulator.tenant(name)["id"]})
+    emulator.as_admin("contoso", "PATCH", CTAP + "/partners/" + emulator.tenant("tailspin_gcch")["id"],
+                      {"b2bCollaborationInbound": BOTH, "inboundTrust": {"isMfaAccepted": True}})
+    emulator.as_admin("contoso", "PUT", CTAP + "/partners/%s/identitySynchronization"
+                      % emulator.tenant("woodgrove_gcc")["id"],
+                      {"displayName": "Woodgrove", "userSyncInbound": {"isSyncAllowed": True}})
+
+
+def _play(conn, tasks):
+    return [{"name": "t", "hosts": "localhost", "gather_facts": False,
+             "module_defaults": {"group/entra.crosscloud.graph": conn}, "tasks": tasks}]
+
+
+def test_export_everything(run_playbook, emulator, connection):
+    _setup(emulator)
+    run = run_playbook(_play(connection("contoso"), [{"name": "info",
+                                                      "entra.crosscloud.cross_tenant_access_info": {}}]))
+    assert run.rc == 0, run.output
+    res = run.task("info")["result"]
+    assert res["changed"] is False
+    assert res["cloud_settings"] == {"clouds": ["usgov", "china"],
+                                     "allowed_cloud_endpoints": ["microsoftonline.us", "partner.microsoftonline.cn"]}
+    assert res["default"]["is_service_default"] is True
+    assert res["default"]["b2b_collaboration_inbound"]["users_and_groups"] == {"access": "allowed", "targets": ["all"]}
+    by_id = {p["partner"]: p for p in res["partners"]}
+    assert len(by_id) == 5        # more than one page of partners: paging was followed
+    gov = by_id[emulator.tenant("tailspin_gcch")["id"]]
+    assert gov["settings"]["inbound_trust"]["mfa"] is True and gov["settings"]["b2b_collaboration_outbound"] is None
+    assert by_id[emulator.tenant("woodgrove_gcc")["id"]]["identity_synchronization"] == {
+        "display_name": "Woodgrove", "user_sync_inbound": {"is_sync_allowed": True}}
+    assert res["external_collaboration"] == {"allow_invites_from": "everyone", "guest_user_role": "guest",
+                                             "allow_email_verified_users_to_join_organization": False,
+                                             "allowed_to_sign_up_email_based_subscriptions": True}
+    batches = [e for e in emulator.log() if e["path"].endswith("/$batch")]
+    assert len(batches) == 1      # five identity-sync reads in one batch
+    assert emulator.counts()["graph_writes"] == 0
+
+
+def test_export_feeds_access_settings_back_with_no_change(run_playbook, emulator, connection):
+    _setup(emulator)
+    gov = emulator.tenant("tailspin_gcch")["id"]
+    info = {"partner": gov, "include_external_collaboration": False}
+    tasks = [{"name": "info", "entra.crosscloud.cross_tenant_access_info": info, "register": "exported"},
+             {"name": "reapply", "entra.crosscloud.access_settings": {
+                 "partner": gov, "partner_cloud": "usgov",
+                 "b2b_collaboration_inbound": "{{ exported.partners[0].settings.b2b_collaboration_inbound }}",
+                 "inbound_trust": "{{ exported.partners[0].settings.inbound_trust }}"}}]
+    run = run_playbook(_play(connection("contoso"), tasks))
+    assert run.rc == 0, run.output
+    assert len(run.task("info")["result"]["partners"]) == 1
+    assert "external_collaboration" not in run.task("info")["result"]
+    assert run.task("reapply")["result"]["changed"] is False
+    assert emulator.counts()["graph_writes"] == 0
+
+
+def test_reader_app_is_enough_and_bad_partner_refused(run_playbook, emulator):
+    t = emulator.tenant("contoso")
+    reader = [a for a in t["apps"] if a["display_name"] == "read-only auditor"][0]
+    conn = {"tenant_id": t["id"], "client_id": reader["client_id"], "client_secret": reader["client_secret"]}
+    run = run_playbook(_play(conn, [{"name": "info", "entra.crosscloud.cross_tenant_access_info": {}}]))
+    assert run.rc == 0, run.output
+    run = run_playbook(_play(conn, [{"name": "bad", "entra.crosscloud.cross_tenant_access_info": {"partner": "x"}}]))
+    assert "is not a tenant ID" in run.task("bad")["result"]["msg"]
