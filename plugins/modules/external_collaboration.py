@@ -1,0 +1,219 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: entra.crosscloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: external_collaboration
+short_description: External collaboration settings - who may invite, guest role, email one-time passcode, domain list
+version_added: 0.1.0
+description:
+  - Manages the tenant-wide settings that decide whether guests can be invited at all, what guests may see,
+    whether guests may sign in with an email one-time passcode, and which domains may (or may not) be invited.
+  - Only the options given are touched; each area is read first and written only when it differs.
+  - US Government tenants start with O(allow_invites_from=none); app-only invitations need V(everyone) or
+    V(admins_guest_inviters_and_all_members).
+  - The domain allow/block list uses Microsoft Graph's beta C(b2bManagementPolicies), which exists only in
+    the commercial (V(global)) cloud; elsewhere the module fails before any write. For Microsoft Entra
+    partners, cross-tenant access settings are the better tool.
+author:
+  - entra.crosscloud contributors (@entra-crosscloud)
+options:
+  allow_invites_from:
+    description: Who may invite guests.
+    type: str
+    choices: [none, admins_and_guest_inviters, admins_guest_inviters_and_all_members, everyone]
+  guest_user_role:
+    description:
+      - What guests may see in the directory. V(member) gives guests the same access as members,
+        V(guest) limited access (Microsoft's default), V(restricted_guest) the most restricted.
+    type: str
+    choices: [member, guest, restricted_guest]
+  allow_email_verified_users_to_join_organization:
+    description: Whether users may join the tenant by email verification.
+    type: bool
+  allowed_to_sign_up_email_based_subscriptions:
+    description: Whether users may sign up for email-based subscriptions.
+    type: bool
+  email_otp_for_guests:
+    description:
+      - Email one-time passcode for guests (C(allowExternalIdToUseEmailOtp)). V(default) lets Microsoft decide.
+    type: str
+    choices: [default, enabled, disabled]
+  allowed_domains:
+    description:
+      - Domains that may be invited (an allow list). Mutually exclusive with O(blocked_domains).
+      - Giving an allow list where a block list exists replaces the block list (a tenant has one or the other).
+    type: list
+    elements: str
+  blocked_domains:
+    description:
+      - Domains that may not be invited (a block list). Mutually exclusive with O(allowed_domains).
+    type: list
+    elements: str
+  domains_state:
+    description:
+      - V(present) adds the listed domains to the list, V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  domains_exclusive:
+    description:
+      - With V(true), the listed domains become the whole list.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - entra.crosscloud.graph
+  - entra.crosscloud.attributes
+attributes:
+  check_mode:
+    description: Reads only and reports what would change.
+    support: full
+  diff_mode:
+    description: Shows the managed settings before and after.
+    support: full
+'''
+
+EXAMPLES = r'''
+- name: Let the automation app invite partners' users into the GCC High tenant
+  entra.crosscloud.external_collaboration:
+    allow_invites_from: admins_guest_inviters_and_all_members
+    guest_user_role: restricted_guest
+    cloud: usgov
+
+- name: Guests from unknown domains may not be invited (commercial cloud only)
+  entra.crosscloud.external_collaboration:
+    blocked_domains: [live.com, outlook.com]
+
+- name: Turn off email one-time passcode for guests
+  entra.crosscloud.external_collaboration:
+    email_otp_for_guests: disabled
+'''
+
+RETURN = r'''
+settings:
+  description: The managed settings that were given, as they are after the task.
+  returned: always
+  type: dict
+  sample: {"allow_invites_from": "everyone", "blocked_domains": ["live.com"]}
+changed_settings:
+  description: Which of them the task changed (or would change in check mode).
+  returned: always
+  type: list
+  elements: str
+diff:
+  description: The managed settings before and after, when run with C(--diff).
+  returned: when diff mode is on
+  type: dict
+'''
+
+from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
+from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
+
+
+def ensure_authorization(module, client, before, after, changed):
+    if not any(module.params.get(o) is not None for o in co.AUTHZ_OPTIONS):
+        return
+    current = client.get(co.AUTHZ_PATH, permission="Policy.Read.All")
+    body, b, a = co.plan_authorization(module.params, current)
+    before.update(b)
+    after.update(a)
+    changed.extend(o for o in a if co.AUTHZ_OPTIONS[o][0] in body)
+    if body and not module.check_mode:
+        client.patch(co.AUTHZ_PATH, body, permission="Policy.ReadWrite.Authorization")
+
+
+def ensure_email_otp(module, client, before, after, changed):
+    wanted = module.params["email_otp_for_guests"]
+    if wanted is None:
+        return
+    current = client.get(co.EMAIL_PATH, permission="Policy.Read.All").get("allowExternalIdToUseEmailOtp")
+    before["email_otp_for_guests"], after["email_otp_for_guests"] = current, wanted
+    if current != wanted:
+        changed.append("email_otp_for_guests")
+        if not module.check_mode:
+            client.patch(co.EMAIL_PATH, {"@odata.type": co.EMAIL_TYPE, "allowExternalIdToUseEmailOtp": wanted},
+                         permission="Policy.ReadWrite.AuthenticationMethod")
+
+
+def ensure_domains(module, client, before, after, changed):
+    p = module.params
+    option = "allowed_domains" if p["allowed_domains"] is not None else "blocked_domains"
+    if p[option] is None:
+        return
+    if module.cloud.endpoint != "microsoftonline.com":
+        module.fail_json(msg="%s: the domain allow/block list is managed through Graph's beta b2bManagementPolicies, "
+                             "which exists only in the commercial (global) cloud, not in %s. Fix: use cross-tenant "
+                             "access settings (access_settings) instead" % (option, module.cloud.name))
+    try:
+        wanted = co.check_domains(option, p[option])
+    except co.CollaborationError as exc:
+        module.fail_json(msg=str(exc))
+    mode = "allow" if option == "allowed_domains" else "block"
+    policies = client.get(co.B2B_POLICIES, api="beta", permission="Policy.Read.B2BManagementPolicy").get("value", [])
+    default = next((x for x in policies if x.get("isOrganizationDefault")), None)
+    cur_mode, cur = co.parse_definition(default["definition"]) if default else (None, [])
+    new_mode, new = co.plan_domains(mode, wanted, p["domains_state"], p["domains_exclusive"], cur_mode, cur)
+    key = {"allow": "allowed_domains", "block": "blocked_domains", None: option}
+    before[key[cur_mode]] = cur
+    after[key[new_mode]] = new
+    if (new_mode, sorted(new)) == (cur_mode, sorted(cur)):
+        return
+    changed.append(option)
+    if cur_mode and new_mode and cur_mode != new_mode:
+        module.warn("the tenant's %s list (%s) is replaced by an %s list: a tenant has one or the other"
+                    % (cur_mode, ", ".join(cur), new_mode))
+    if module.check_mode:
+        return
+    body = {"definition": co.definition(new_mode, new)}
+    if default:
+        client.patch("%s/%s" % (co.B2B_POLICIES, default["id"]), body, api="beta", expected=(200, 204),
+                     permission="Policy.ReadWrite.B2BManagementPolicy")
+    else:
+        body.update(displayName="B2BManagementPolicy", isOrganizationDefault=True)
+        client.post(co.B2B_POLICIES, body, api="beta", expected=(201,),
+                    permission="Policy.ReadWrite.B2BManagementPolicy")
+
+
+def main():
+    module = EntraModule(
+        argument_spec=dict(
+            allow_invites_from=dict(type="str", choices=sorted(co.INVITES_FROM)),
+            guest_user_role=dict(type="str", choices=sorted(co.GUEST_ROLES)),
+            allow_email_verified_users_to_join_organization=dict(type="bool"),
+            allowed_to_sign_up_email_based_subscriptions=dict(type="bool"),
+            email_otp_for_guests=dict(type="str", choices=["default", "enabled", "disabled"]),
+            allowed_domains=dict(type="list", elements="str"),
+            blocked_domains=dict(type="list", elements="str"),
+            domains_state=dict(type="str", choices=["present", "absent"], default="present"),
+            domains_exclusive=dict(type="bool", default=False),
+        ),
+        mutually_exclusive=[("allowed_domains", "blocked_domains")],
+        required_one_of=[("allow_invites_from", "guest_user_role", "allow_email_verified_users_to_join_organization",
+                          "allowed_to_sign_up_email_based_subscriptions", "email_otp_for_guests", "allowed_domains",
+                          "blocked_domains")],
+    )
+    if module.params["domains_exclusive"] and module.params["domains_state"] == "absent":
+        module.fail_json(msg="domains_exclusive: true goes with domains_state: present")
+    before, after, changed = {}, {}, []
+    client = module.client
+    try:
+        # Domains first: its cloud check fails before any other area is written.
+        ensure_domains(module, client, before, after, changed)
+        ensure_authorization(module, client, before, after, changed)
+        ensure_email_otp(module, client, before, after, changed)
+    except Exception as exc:  # GraphError / AuthError become one clear failure
+        module.fail_from(exc, changed=bool(changed) and not module.check_mode)
+    result = {"changed": bool(changed), "settings": after, "changed_settings": changed}
+    if module._diff:
+        result["diff"] = {"before": before, "after": after}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
