@@ -219,3 +219,9 @@ def test_batch_retries_only_throttled_items():
     assert [a["status"] for a in answers] == [200, 200]
     assert [len(json.loads(x["data"])["requests"]) for x in s.sent] == [2, 1]
     assert c.sleeps == [2.0]
+
+
+def test_read_only_allows_a_batch_of_reads():
+    s = BatchSession()
+    answers = client(s, read_only=True).batch([{"method": "GET", "url": "/a"}, {"method": "GET", "url": "/b"}])
+    assert [a["status"] for a in answers] == [200, 200] and len(s.sent) == 1

@@ -1,0 +1,284 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: entra.crosscloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: guest_invitation
+short_description: Invite guests (B2B collaboration users) idempotently, or remove them
+version_added: 0.1.0
+description:
+  - Invites each listed person as a guest of the tenant unless a guest with that address already exists;
+    updates the user type of existing guests where it differs; removes guests with O(state=absent).
+  - Existing guests are found by C(mail) or C(otherMails) with exact-match filters, 20 per JSON batch request.
+    Invitations are sent in batches too; Graph allows 150 invitations per 5 seconds per tenant, and
+    throttled items are retried after the time Graph asks for.
+  - Users of a tenant in another Microsoft cloud must be invited by their user principal name (UPN), because
+    sign-in by email address does not work across clouds. With O(home_cloud) naming another cloud, the module warns
+    unless O(addresses_are_upns=true).
+  - App-only invitations fail while the tenant lets only admins (or nobody) invite; see
+    M(entra.crosscloud.external_collaboration).
+author:
+  - entra.crosscloud contributors (@entra-crosscloud)
+options:
+  guests:
+    description: The people to invite (or remove).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      email:
+        description: The address to invite; across clouds, the user's UPN in the home tenant.
+        type: str
+        required: true
+      display_name:
+        description: Display name of the new guest.
+        type: str
+      user_type:
+        description: V(Guest) or V(Member). An existing guest of the other type is updated.
+        type: str
+        choices: [Guest, Member]
+        default: Guest
+      redirect_url:
+        description: Where the guest lands after redeeming; defaults to O(redirect_url).
+        type: str
+      send_invitation_message:
+        description: Whether Microsoft emails the invitation.
+        type: bool
+        default: false
+      invitation_message:
+        description: Custom text for the invitation email.
+        type: str
+      cc:
+        description: One address to copy on the invitation email.
+        type: str
+      reset_redemption:
+        description: Re-invite an existing guest so they redeem again (for example after their home account changed).
+        type: bool
+        default: false
+  redirect_url:
+    description:
+      - Default landing page after redemption. Defaults to C(https://myapps.microsoft.com/?tenantid=TENANT),
+        which sends cross-cloud guests to the right tenant.
+    type: str
+  home_cloud:
+    description: The Microsoft cloud the guests' home tenant lives in, when known.
+    type: str
+  addresses_are_upns:
+    description: The addresses are the guests' UPNs in their home tenant (as cross-cloud invitations need).
+    type: bool
+    default: false
+  state:
+    description: V(present) invites; V(absent) deletes the guests (restorable for 30 days in Entra).
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - entra.crosscloud.graph
+  - entra.crosscloud.attributes
+attributes:
+  check_mode:
+    description: Reads only and reports which guests would be invited, updated or removed.
+    support: full
+  diff_mode:
+    description: Shows the guests that exist before and after.
+    support: full
+'''
+
+EXAMPLES = r'''
+- name: Invite the GCC High partner's engineers into the commercial hub, by UPN
+  entra.crosscloud.guest_invitation:
+    home_cloud: usgov
+    addresses_are_upns: true
+    guests:
+      - email: jordan.ellis@tailspin-defense.us
+        display_name: Jordan Ellis (Tailspin)
+      - email: sam.rivera@northwind.mil
+
+- name: Remove a guest
+  entra.crosscloud.guest_invitation:
+    state: absent
+    guests:
+      - email: jordan.ellis@tailspin-defense.us
+'''
+
+RETURN = r'''
+guests:
+  description: One entry per listed guest, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    email:
+      description: The address as given.
+      type: str
+    action:
+      description: C(invited), C(exists), C(updated), C(reinvited), C(removed), C(absent) (in check mode, what would happen).
+      type: str
+    changed:
+      description: Whether this guest changed.
+      type: bool
+    id:
+      description: The guest's object ID (none for guests only planned in check mode).
+      type: str
+    redeem_url:
+      description: The invitation's redemption URL, for guests invited by this task.
+      type: str
+    status:
+      description: The invitation status Graph returned (C(PendingAcceptance), C(Completed)).
+      type: str
+    user:
+      description: The guest user (id, display_name, mail, user_principal_name, user_type, external_user_state ...).
+      type: dict
+diff:
+  description: Guest addresses present before and after, when run with C(--diff).
+  returned: when diff mode is on
+  type: dict
+'''
+
+from ansible_collections.entra.crosscloud.plugins.module_utils import guests as gu
+from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError
+from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
+
+GUEST_SPEC = dict(
+    email=dict(type="str", required=True),
+    display_name=dict(type="str"),
+    user_type=dict(type="str", choices=["Guest", "Member"], default="Guest"),
+    redirect_url=dict(type="str"),
+    send_invitation_message=dict(type="bool", default=False),
+    invitation_message=dict(type="str"),
+    cc=dict(type="str"),
+    reset_redemption=dict(type="bool", default=False),
+)
+
+
+def validate(module):
+    """Every address checked before anything is sent."""
+    seen = set()
+    for i, g in enumerate(module.params["guests"]):
+        for key in ("email", "cc"):
+            if g.get(key) and not gu.EMAIL_RE.match(g[key]):
+                module.fail_json(msg="guests[%d].%s %r is not an email address or UPN; give it as name@domain"
+                                     % (i, key, g[key]))
+        if g["email"].lower() in seen:
+            module.fail_json(msg="guests[%d].email %r is listed twice" % (i, g["email"]))
+        seen.add(g["email"].lower())
+        url = g.get("redirect_url") or module.params["redirect_url"]
+        if url and not url.startswith("https://"):
+            module.fail_json(msg="redirect_url %r must be an https URL" % url)
+
+
+def invitation(module, g, existing=None):
+    p = module.params
+    body = {"invitedUserEmailAddress": g["email"], "invitedUserType": g["user_type"],
+            "inviteRedirectUrl": g.get("redirect_url") or p["redirect_url"] or
+            "https://myapps.microsoft.com/?tenantid=%s" % p["tenant_id"],
+            "sendInvitationMessage": g["send_invitation_message"]}
+    if g.get("display_name"):
+        body["invitedUserDisplayName"] = g["display_name"]
+    info = {}
+    if g.get("invitation_message"):
+        info["customizedMessageBody"] = g["invitation_message"]
+    if g.get("cc"):
+        info["ccRecipients"] = [{"emailAddress": {"address": g["cc"]}}]
+    if info:
+        body["invitedUserMessageInfo"] = info
+    if existing is not None:
+        body.update(resetRedemption=True, invitedUser={"id": existing["id"]})
+    return body
+
+
+def plan(module, found):
+    """(entries, writes): what to do for each guest and the $batch requests that do it (pure)."""
+    entries, writes = [], []
+    absent = module.params["state"] == "absent"
+    for g in module.params["guests"]:
+        user = found.get(g["email"].lower())
+        entry = {"email": g["email"], "changed": False, "id": user["id"] if user else None, "user": gu.shape(user)}
+        if absent:
+            entry["action"] = "removed" if user else "absent"
+            if user:
+                writes.append((entry, {"method": "DELETE", "url": "/users/%s" % user["id"]}))
+        elif user is None:
+            entry["action"] = "invited"
+            writes.append((entry, {"method": "POST", "url": "/invitations", "body": invitation(module, g)}))
+        elif g["reset_redemption"]:
+            entry["action"] = "reinvited"
+            writes.append((entry, {"method": "POST", "url": "/invitations", "body": invitation(module, g, user)}))
+        elif user.get("userType") != g["user_type"]:
+            entry["action"] = "updated"
+            writes.append((entry, {"method": "PATCH", "url": "/users/%s" % user["id"],
+                                   "body": {"userType": g["user_type"]}}))
+        else:
+            entry["action"] = "exists"
+        entry["changed"] = entry["action"] not in ("exists", "absent")
+        entries.append(entry)
+    return entries, writes
+
+
+def apply(module, client, writes):
+    failures = []
+    answers = client.batch([req for _entry, req in writes])
+    for (entry, req), answer in zip(writes, answers):
+        if answer["status"] >= 300 or answer["status"] == 0:
+            entry["changed"] = False
+            failures.append("%s: %s" % (entry["email"], client.batch_error(req, answer)))
+            continue
+        body = answer.get("body") or {}
+        if req["url"] == "/invitations":
+            entry.update(id=(body.get("invitedUser") or {}).get("id"), redeem_url=body.get("inviteRedeemUrl"),
+                         status=body.get("status"))
+        if entry["user"] and req["method"] == "PATCH":
+            entry["user"]["user_type"] = req["body"]["userType"]
+    return failures
+
+
+def main():
+    module = EntraModule(
+        argument_spec=dict(
+            guests=dict(type="list", elements="dict", required=True, options=GUEST_SPEC),
+            redirect_url=dict(type="str"),
+            home_cloud=dict(type="str"),
+            addresses_are_upns=dict(type="bool", default=False),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        ),
+    )
+    validate(module)
+    p = module.params
+    if p["home_cloud"]:
+        try:
+            home = module.catalogue.resolve(p["home_cloud"])
+        except CloudError as exc:
+            module.fail_json(msg="home_cloud: %s" % exc)
+        status = module.catalogue.pair_status(module.cloud, home)
+        if status == "unsupported":
+            module.fail_json(msg="home_cloud %s: %s" % (home.name, module.catalogue.explain_pair(module.cloud, home)))
+        if status == "supported" and p["state"] == "present" and not p["addresses_are_upns"]:
+            module.warn("guests from %s are invited into a %s tenant: across clouds they must be invited by their "
+                        "UPN in their home tenant, not an email address; set addresses_are_upns: true once the "
+                        "addresses are UPNs" % (home.name, module.cloud.name))
+    client = module.client
+    try:
+        found = gu.find_by_address(client, [g["email"] for g in p["guests"]])
+        entries, writes = plan(module, found)
+        failures = [] if module.check_mode or not writes else apply(module, client, writes)
+    except Exception as exc:  # GraphError / AuthError become one clear failure
+        module.fail_from(exc)
+    result = {"changed": any(e["changed"] for e in entries), "guests": entries}
+    if module._diff:
+        before = sorted(a for a, u in found.items() if u)
+        after = sorted(e["email"].lower() for e in entries if e["action"] not in ("removed", "absent"))
+        result["diff"] = {"before": {"guests": before}, "after": {"guests": after}}
+    if failures:
+        module.fail_json(msg="%d of %d guest changes failed: %s" % (len(failures), len(writes), "; ".join(failures)),
+                         **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
