@@ -20,6 +20,17 @@ attributes:
       - entra.crosscloud.graph
 '''
 
+    # For modules that change things.
+    CONFIG_MODULE = r'''
+attributes:
+  check_mode:
+    description: Reads only and reports what would change; nothing is written.
+    support: full
+  diff_mode:
+    description: Returns the managed settings before and after the task (C(--diff)).
+    support: full
+'''
+
     # For modules that only read.
     INFO_MODULE = r'''
 attributes:

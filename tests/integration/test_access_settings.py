@@ -1,15 +1,13 @@
 """access_settings through ansible-playbook against the emulator."""
 
+
 import pytest
+
+from tests.integration.helpers import play, writes
 
 CTAP = "/v1.0/policies/crossTenantAccessPolicy"
 ALL_IN = {"users_and_groups": {"access": "allowed", "targets": ["all"]},
           "applications": {"access": "allowed", "targets": ["all"]}}
-
-
-def _play(conn, tasks):
-    return [{"name": "t", "hosts": "localhost", "gather_facts": False,
-             "module_defaults": {"group/entra.crosscloud.graph": conn}, "tasks": tasks}]
 
 
 def _task(name, **args):
@@ -18,10 +16,6 @@ def _task(name, **args):
 
 def _partner(emulator, tenant, partner):
     return emulator.state(tenant)["data"]["ctap"]["partners"][emulator.tenant(partner)["id"]]
-
-
-def _writes(emulator):
-    return emulator.counts()["graph_writes"]
 
 
 @pytest.fixture
@@ -36,18 +30,18 @@ def test_explicit_in_and_outbound_cross_cloud(run_playbook, emulator, connection
     conn = connection("contoso")
     args = dict(partner=gov_partner, b2b_collaboration_inbound=ALL_IN, b2b_collaboration_outbound=ALL_IN,
                 inbound_trust={"mfa": True})
-    run = run_playbook(_play(conn, [_task("check", **args)]), check=True, diff=True)
+    run = run_playbook(play(conn, [_task("check", **args)]), check=True, diff=True)
     res = run.task("check")["result"]
-    assert res["changed"] is True and _writes(emulator) == 0
+    assert res["changed"] is True and writes(emulator) == 0
     assert res["changed_settings"] == ["b2b_collaboration_inbound", "b2b_collaboration_outbound", "inbound_trust"]
     assert res["diff"]["before"]["inbound_trust"] is None
     assert res["diff"]["after"]["inbound_trust"] == {"mfa": True, "compliant_device": False,
                                                      "hybrid_joined_device": False}
-    run = run_playbook(_play(conn, [_task("apply", **args), _task("again", **args)]))
+    run = run_playbook(play(conn, [_task("apply", **args), _task("again", **args)]))
     assert run.rc == 0, run.output
     assert run.task("apply")["result"]["changed"] is True and run.task("apply")["result"]["cross_cloud"] is True
     assert run.task("again")["result"]["changed"] is False
-    assert _writes(emulator) == 1
+    assert writes(emulator) == 1
     stored = _partner(emulator, "contoso", "tailspin_gcch")
     assert stored["b2bCollaborationInbound"]["applications"]["targets"] == [
         {"target": "AllApplications", "targetType": "application"}]
@@ -71,8 +65,8 @@ def test_explicit_in_and_outbound_cross_cloud(run_playbook, emulator, connection
 def test_only_named_settings_are_touched(run_playbook, emulator, connection, gov_partner):
     emulator.as_admin("contoso", "PATCH", CTAP + "/partners/" + gov_partner, {"inboundTrust": {
         "isMfaAccepted": True, "isCompliantDeviceAccepted": True, "isHybridAzureADJoinedDeviceAccepted": False}})
-    run = run_playbook(_play(connection("contoso"), [_task("out", partner=gov_partner,
-                                                           b2b_collaboration_outbound=ALL_IN)]))
+    run = run_playbook(play(connection("contoso"), [_task("out", partner=gov_partner,
+                                                          b2b_collaboration_outbound=ALL_IN)]))
     assert run.rc == 0, run.output
     stored = _partner(emulator, "contoso", "tailspin_gcch")
     assert stored["inboundTrust"]["isCompliantDeviceAccepted"] is True      # untouched
@@ -85,9 +79,9 @@ def test_only_named_settings_are_touched(run_playbook, emulator, connection, gov
 
 def test_half_setting_keeps_the_other_half(run_playbook, emulator, connection, gov_partner):
     conn = connection("contoso")
-    run_playbook(_play(conn, [_task("both", partner=gov_partner, b2b_collaboration_inbound=ALL_IN)]))
+    run_playbook(play(conn, [_task("both", partner=gov_partner, b2b_collaboration_inbound=ALL_IN)]))
     group = "2c057a25-45d1-4fe3-a7c8-618e2c46a5bc"
-    run = run_playbook(_play(conn, [_task("users only", partner=gov_partner, b2b_collaboration_inbound={
+    run = run_playbook(play(conn, [_task("users only", partner=gov_partner, b2b_collaboration_inbound={
         "users_and_groups": {"access": "allowed", "targets": [{"group": group}]}})]))
     assert run.rc == 0, run.output
     stored = _partner(emulator, "contoso", "tailspin_gcch")["b2bCollaborationInbound"]
@@ -97,9 +91,9 @@ def test_half_setting_keeps_the_other_half(run_playbook, emulator, connection, g
 
 def test_inherit_resets_explicitly(run_playbook, emulator, connection, gov_partner):
     conn = connection("contoso")
-    run_playbook(_play(conn, [_task("trust", partner=gov_partner, inbound_trust={"mfa": True})]))
-    run = run_playbook(_play(conn, [_task("inherit", partner=gov_partner, inherit=["inbound_trust"]),
-                                    _task("again", partner=gov_partner, inherit=["inbound_trust"])]))
+    run_playbook(play(conn, [_task("trust", partner=gov_partner, inbound_trust={"mfa": True})]))
+    run = run_playbook(play(conn, [_task("inherit", partner=gov_partner, inherit=["inbound_trust"]),
+                                   _task("again", partner=gov_partner, inherit=["inbound_trust"])]))
     assert run.task("inherit")["result"]["changed"] is True
     assert run.task("again")["result"]["changed"] is False
     assert _partner(emulator, "contoso", "tailspin_gcch")["inboundTrust"] is None
@@ -107,13 +101,13 @@ def test_inherit_resets_explicitly(run_playbook, emulator, connection, gov_partn
 
 def test_default_patch_and_reset(run_playbook, emulator, connection):
     conn = connection("contoso")
-    run = run_playbook(_play(conn, [_task("trust", partner="default", inbound_trust={"mfa": True}),
-                                    _task("reset check", partner="default", reset=True)]))
+    run = run_playbook(play(conn, [_task("trust", partner="default", inbound_trust={"mfa": True}),
+                                   _task("reset check", partner="default", reset=True)]))
     assert run.task("trust")["result"]["changed"] is True
     assert run.task("reset check")["result"]["changed"] is True
     default = emulator.state("contoso")["data"]["ctap"]["default"]
     assert default["isServiceDefault"] is True and default["inboundTrust"]["isMfaAccepted"] is False
-    run = run_playbook(_play(conn, [_task("reset again", partner="default", reset=True)]))
+    run = run_playbook(play(conn, [_task("reset again", partner="default", reset=True)]))
     assert run.task("reset again")["result"]["changed"] is False
 
 
@@ -136,15 +130,15 @@ def test_default_patch_and_reset(run_playbook, emulator, connection):
     ({}, "nothing to do"),
 ])
 def test_bad_input_before_any_write(run_playbook, emulator, connection, gov_partner, args, needle):
-    run = run_playbook(_play(connection("contoso"), [_task("bad", partner=gov_partner, **args)]))
+    run = run_playbook(play(connection("contoso"), [_task("bad", partner=gov_partner, **args)]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
-    assert _writes(emulator) == 0
+    assert writes(emulator) == 0
 
 
 def test_unknown_partner_names_the_fix(run_playbook, emulator, connection):
     gcc = emulator.tenant("woodgrove_gcc")["id"]
-    run = run_playbook(_play(connection("contoso"), [_task("missing", partner=gcc, b2b_collaboration_inbound=ALL_IN)]))
+    run = run_playbook(play(connection("contoso"), [_task("missing", partner=gcc, b2b_collaboration_inbound=ALL_IN)]))
     res = run.task("missing")
     assert res["status"] == "failed" and "add it first with entra.crosscloud.partner" in res["result"]["msg"]
 
@@ -154,7 +148,7 @@ def test_unknown_partner_names_the_fix(run_playbook, emulator, connection):
     ({"inherit": ["inbound_trust"]}, "inherit applies to partners only"),
 ])
 def test_default_refuses_partner_only_options(run_playbook, emulator, connection, args, needle):
-    run = run_playbook(_play(connection("contoso"), [_task("bad", partner="default", **args)]))
+    run = run_playbook(play(connection("contoso"), [_task("bad", partner="default", **args)]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
-    assert _writes(emulator) == 0
+    assert writes(emulator) == 0

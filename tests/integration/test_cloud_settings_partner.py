@@ -1,13 +1,11 @@
 """cloud_settings and partner through ansible-playbook: create, no-op, check, diff, absent, bad input."""
 
+
 import pytest
 
+from tests.integration.helpers import play, writes
+
 US, CN, COM = "microsoftonline.us", "partner.microsoftonline.cn", "microsoftonline.com"
-
-
-def _play(conn, tasks):
-    return [{"name": "t", "hosts": "localhost", "gather_facts": False,
-             "module_defaults": {"group/entra.crosscloud.graph": conn}, "tasks": tasks}]
 
 
 def _task(name, module, **args):
@@ -18,39 +16,35 @@ def _endpoints(emulator, tenant):
     return emulator.state(tenant)["data"]["ctap"]["policy"]["allowedCloudEndpoints"]
 
 
-def _writes(emulator):
-    return emulator.counts()["graph_writes"]
-
-
 def test_cloud_settings_enable_idempotent_check_and_diff(run_playbook, emulator, connection):
     conn = connection("contoso")
-    run = run_playbook(_play(conn, [_task("check", "cloud_settings", clouds=["usgov", "china"])]), check=True,
+    run = run_playbook(play(conn, [_task("check", "cloud_settings", clouds=["usgov", "china"])]), check=True,
                        diff=True)
     res = run.task("check")["result"]
     assert res["changed"] is True and res["clouds"] == ["usgov", "china"]
     assert res["diff"] == {"before": {"clouds": []}, "after": {"clouds": ["usgov", "china"]}}
-    assert _writes(emulator) == 0 and _endpoints(emulator, "contoso") == []
+    assert writes(emulator) == 0 and _endpoints(emulator, "contoso") == []
 
-    run = run_playbook(_play(conn, [_task("apply", "cloud_settings", clouds=["usgov", "usgov_dod", "china"]),
-                                    _task("again", "cloud_settings", clouds=["china", "AzureUSGovernment"])]))
+    run = run_playbook(play(conn, [_task("apply", "cloud_settings", clouds=["usgov", "usgov_dod", "china"]),
+                                   _task("again", "cloud_settings", clouds=["china", "AzureUSGovernment"])]))
     assert run.rc == 0, run.output
     assert run.task("apply")["result"]["changed"] is True
     assert run.task("again")["result"]["changed"] is False
     assert _endpoints(emulator, "contoso") == [US, CN]
-    assert _writes(emulator) == 1
+    assert writes(emulator) == 1
 
 
 def test_cloud_settings_keeps_unnamed_clouds_and_absent_exclusive(run_playbook, emulator, connection):
     emulator.as_admin("contoso", "PATCH", "/v1.0/policies/crossTenantAccessPolicy", {"allowedCloudEndpoints": [CN]})
     conn = connection("contoso")
-    run = run_playbook(_play(conn, [_task("add", "cloud_settings", clouds=["usgov"])]))
+    run = run_playbook(play(conn, [_task("add", "cloud_settings", clouds=["usgov"])]))
     assert run.task("add")["result"]["allowed_cloud_endpoints"] == [CN, US]
-    run = run_playbook(_play(conn, [_task("remove", "cloud_settings", clouds=["china"], state="absent"),
-                                    _task("remove again", "cloud_settings", clouds=["china"], state="absent")]))
+    run = run_playbook(play(conn, [_task("remove", "cloud_settings", clouds=["china"], state="absent"),
+                                   _task("remove again", "cloud_settings", clouds=["china"], state="absent")]))
     assert run.task("remove")["result"]["changed"] is True
     assert run.task("remove again")["result"]["changed"] is False
     assert _endpoints(emulator, "contoso") == [US]
-    run = run_playbook(_play(conn, [_task("only", "cloud_settings", clouds=["china"], exclusive=True)]))
+    run = run_playbook(play(conn, [_task("only", "cloud_settings", clouds=["china"], exclusive=True)]))
     assert run.task("only")["result"]["changed"] is True and _endpoints(emulator, "contoso") == [CN]
 
 
@@ -61,17 +55,17 @@ def test_cloud_settings_keeps_unnamed_clouds_and_absent_exclusive(run_playbook, 
     ("contoso", {"clouds": ["usgov"], "state": "absent", "exclusive": True}, "exclusive: true goes with state: present"),
 ])
 def test_cloud_settings_bad_input_before_any_write(run_playbook, emulator, connection, tenant, args, needle):
-    run = run_playbook(_play(connection(tenant), [_task("bad", "cloud_settings", **args)]))
+    run = run_playbook(play(connection(tenant), [_task("bad", "cloud_settings", **args)]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
-    assert _writes(emulator) == 0
+    assert writes(emulator) == 0
 
 
 def test_cloud_settings_missing_permission(run_playbook, emulator):
     t = emulator.tenant("contoso")
     reader = [a for a in t["apps"] if a["display_name"] == "read-only auditor"][0]
     conn = {"tenant_id": t["id"], "client_id": reader["client_id"], "client_secret": reader["client_secret"]}
-    run = run_playbook(_play(conn, [_task("reader", "cloud_settings", clouds=["usgov"])]))
+    run = run_playbook(play(conn, [_task("reader", "cloud_settings", clouds=["usgov"])]))
     res = run.task("reader")
     assert res["status"] == "failed" and "Policy.ReadWrite.CrossTenantAccess" in res["result"]["msg"]
 
@@ -80,16 +74,16 @@ def test_partner_cross_cloud_full_cycle(run_playbook, emulator, connection):
     gov = emulator.tenant("tailspin_gcch")["id"]
     conn = connection("contoso")
     # the cloud is not enabled yet: refused before any write, naming the missing call
-    run = run_playbook(_play(conn, [_task("too early", "partner", partner_tenant_id=gov)]))
+    run = run_playbook(play(conn, [_task("too early", "partner", partner_tenant_id=gov)]))
     res = run.task("too early")
     assert res["status"] == "failed" and "cloud_settings with clouds: [usgov]" in res["result"]["msg"]
-    assert _writes(emulator) == 0
-    run = run_playbook(_play(conn, [_task("clouds", "cloud_settings", clouds=["usgov"]),
-                                    _task("check", "partner", partner_tenant_id=gov)]), check=True, diff=True)
-    assert run.task("check")["result"]["changed"] is True and _writes(emulator) == 0
-    run = run_playbook(_play(conn, [_task("clouds", "cloud_settings", clouds=["usgov"]),
-                                    _task("add", "partner", partner_tenant_id=gov),
-                                    _task("again", "partner", partner_tenant_id=gov.upper())]), diff=True)
+    assert writes(emulator) == 0
+    run = run_playbook(play(conn, [_task("clouds", "cloud_settings", clouds=["usgov"]),
+                                   _task("check", "partner", partner_tenant_id=gov)]), check=True, diff=True)
+    assert run.task("check")["result"]["changed"] is True and writes(emulator) == 0
+    run = run_playbook(play(conn, [_task("clouds", "cloud_settings", clouds=["usgov"]),
+                                   _task("add", "partner", partner_tenant_id=gov),
+                                   _task("again", "partner", partner_tenant_id=gov.upper())]), diff=True)
     assert run.rc == 0, run.output
     add = run.task("add")["result"]
     assert add["changed"] is True and add["partner_cloud"] == "usgov" and add["cross_cloud"] is True
@@ -98,18 +92,18 @@ def test_partner_cross_cloud_full_cycle(run_playbook, emulator, connection):
     assert any("explicit B2B collaboration inbound and outbound" in w for w in add["warnings"])
     assert run.task("again")["result"]["changed"] is False
     assert list(emulator.state("contoso")["data"]["ctap"]["partners"]) == [gov]
-    before = _writes(emulator)
-    run = run_playbook(_play(conn, [_task("remove", "partner", partner_tenant_id=gov, state="absent"),
-                                    _task("remove again", "partner", partner_tenant_id=gov, state="absent")]))
+    before = writes(emulator)
+    run = run_playbook(play(conn, [_task("remove", "partner", partner_tenant_id=gov, state="absent"),
+                                   _task("remove again", "partner", partner_tenant_id=gov, state="absent")]))
     assert run.task("remove")["result"]["changed"] is True
     assert run.task("remove again")["result"]["changed"] is False
-    assert _writes(emulator) == before + 1
+    assert writes(emulator) == before + 1
     assert emulator.state("contoso")["data"]["ctap"]["partners"] == {}
 
 
 def test_partner_same_cloud_needs_no_cloud_setting(run_playbook, emulator, connection):
     gcc = emulator.tenant("woodgrove_gcc")["id"]
-    run = run_playbook(_play(connection("contoso"), [_task("add", "partner", partner_tenant_id=gcc)]))
+    run = run_playbook(play(connection("contoso"), [_task("add", "partner", partner_tenant_id=gcc)]))
     res = run.task("add")["result"]
     assert res["changed"] is True and res["cross_cloud"] is False and not res.get("warnings")
     gets = [e for e in emulator.log() if e["method"] == "GET" and e["path"].endswith("crossTenantAccessPolicy")]
@@ -121,11 +115,11 @@ def test_partner_absent_removes_identity_sync_first(run_playbook, emulator, conn
     emulator.as_admin("contoso", "POST", "/v1.0/policies/crossTenantAccessPolicy/partners", {"tenantId": gcc})
     emulator.as_admin("contoso", "PUT", "/v1.0/policies/crossTenantAccessPolicy/partners/%s/identitySynchronization"
                       % gcc, {"displayName": "Woodgrove", "userSyncInbound": {"isSyncAllowed": True}})
-    run = run_playbook(_play(connection("contoso"), [_task("check", "partner", partner_tenant_id=gcc,
-                                                           state="absent")]), check=True)
-    assert run.task("check")["result"]["identity_synchronization_removed"] is True and _writes(emulator) == 0
-    run = run_playbook(_play(connection("contoso"), [_task("remove", "partner", partner_tenant_id=gcc,
-                                                           state="absent")]))
+    run = run_playbook(play(connection("contoso"), [_task("check", "partner", partner_tenant_id=gcc,
+                                                          state="absent")]), check=True)
+    assert run.task("check")["result"]["identity_synchronization_removed"] is True and writes(emulator) == 0
+    run = run_playbook(play(connection("contoso"), [_task("remove", "partner", partner_tenant_id=gcc,
+                                                          state="absent")]))
     assert run.rc == 0, run.output
     assert run.task("remove")["result"]["identity_synchronization_removed"] is True
     deletes = [e["path"].rsplit("/", 1)[-1] for e in emulator.log() if e["method"] == "DELETE"]
@@ -141,26 +135,26 @@ def test_partner_absent_removes_identity_sync_first(run_playbook, emulator, conn
      "partner_cloud: unknown cloud 'mars'"),
 ])
 def test_partner_bad_input_before_any_write(run_playbook, emulator, connection, tenant, args, needle):
-    run = run_playbook(_play(connection(tenant), [_task("bad", "partner", **args)]))
+    run = run_playbook(play(connection(tenant), [_task("bad", "partner", **args)]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
-    assert _writes(emulator) == 0
+    assert writes(emulator) == 0
 
 
 def test_partner_drift_is_reported_by_check_mode(run_playbook, emulator, connection):
     gcc = emulator.tenant("woodgrove_gcc")["id"]
     conn = connection("contoso")
-    run_playbook(_play(conn, [_task("add", "partner", partner_tenant_id=gcc)]))
+    run_playbook(play(conn, [_task("add", "partner", partner_tenant_id=gcc)]))
     emulator.as_admin("contoso", "DELETE", "/v1.0/policies/crossTenantAccessPolicy/partners/" + gcc)
-    run = run_playbook(_play(conn, [_task("drift", "partner", partner_tenant_id=gcc)]), check=True, diff=True)
+    run = run_playbook(play(conn, [_task("drift", "partner", partner_tenant_id=gcc)]), check=True, diff=True)
     res = run.task("drift")["result"]
     assert res["changed"] is True and res["diff"]["before"] == {"partner": False}
 
 
 def test_partner_check_mode_warns_when_cloud_not_enabled(run_playbook, emulator, connection):
     gov = emulator.tenant("tailspin_gcch")["id"]
-    run = run_playbook(_play(connection("contoso"), [_task("check", "partner", partner_tenant_id=gov)]), check=True)
+    run = run_playbook(play(connection("contoso"), [_task("check", "partner", partner_tenant_id=gov)]), check=True)
     res = run.task("check")
     assert res["status"] == "ok" and res["result"]["changed"] is True
     assert any("has not enabled" in w for w in res["result"]["warnings"])
-    assert _writes(emulator) == 0
+    assert writes(emulator) == 0

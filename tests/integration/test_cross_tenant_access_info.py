@@ -1,5 +1,8 @@
 """cross_tenant_access_info: export in module shapes, batch reads, and feeding the export back."""
 
+from tests.integration.helpers import play
+
+
 CTAP = "/v1.0/policies/crossTenantAccessPolicy"
 BOTH = {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
         "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications",
@@ -18,15 +21,10 @@ def _setup(emulator):
                       {"displayName": "Woodgrove", "userSyncInbound": {"isSyncAllowed": True}})
 
 
-def _play(conn, tasks):
-    return [{"name": "t", "hosts": "localhost", "gather_facts": False,
-             "module_defaults": {"group/entra.crosscloud.graph": conn}, "tasks": tasks}]
-
-
 def test_export_everything(run_playbook, emulator, connection):
     _setup(emulator)
-    run = run_playbook(_play(connection("contoso"), [{"name": "info",
-                                                      "entra.crosscloud.cross_tenant_access_info": {}}]))
+    run = run_playbook(play(connection("contoso"), [{"name": "info",
+                                                     "entra.crosscloud.cross_tenant_access_info": {}}]))
     assert run.rc == 0, run.output
     res = run.task("info")["result"]
     assert res["changed"] is False
@@ -57,7 +55,7 @@ def test_export_feeds_access_settings_back_with_no_change(run_playbook, emulator
                  "partner": gov, "partner_cloud": "usgov",
                  "b2b_collaboration_inbound": "{{ exported.partners[0].settings.b2b_collaboration_inbound }}",
                  "inbound_trust": "{{ exported.partners[0].settings.inbound_trust }}"}}]
-    run = run_playbook(_play(connection("contoso"), tasks))
+    run = run_playbook(play(connection("contoso"), tasks))
     assert run.rc == 0, run.output
     assert len(run.task("info")["result"]["partners"]) == 1
     assert "external_collaboration" not in run.task("info")["result"]
@@ -69,7 +67,7 @@ def test_reader_app_is_enough_and_bad_partner_refused(run_playbook, emulator):
     t = emulator.tenant("contoso")
     reader = [a for a in t["apps"] if a["display_name"] == "read-only auditor"][0]
     conn = {"tenant_id": t["id"], "client_id": reader["client_id"], "client_secret": reader["client_secret"]}
-    run = run_playbook(_play(conn, [{"name": "info", "entra.crosscloud.cross_tenant_access_info": {}}]))
+    run = run_playbook(play(conn, [{"name": "info", "entra.crosscloud.cross_tenant_access_info": {}}]))
     assert run.rc == 0, run.output
-    run = run_playbook(_play(conn, [{"name": "bad", "entra.crosscloud.cross_tenant_access_info": {"partner": "x"}}]))
+    run = run_playbook(play(conn, [{"name": "bad", "entra.crosscloud.cross_tenant_access_info": {"partner": "x"}}]))
     assert "is not a tenant ID" in run.task("bad")["result"]["msg"]

@@ -1,21 +1,15 @@
 """external_collaboration through ansible-playbook against the emulator."""
 
+
 import json
 
 import pytest
 
-
-def _play(conn, tasks):
-    return [{"name": "t", "hosts": "localhost", "gather_facts": False,
-             "module_defaults": {"group/entra.crosscloud.graph": conn}, "tasks": tasks}]
+from tests.integration.helpers import play, writes
 
 
 def _task(name, **args):
     return {"name": name, "entra.crosscloud.external_collaboration": args}
-
-
-def _writes(emulator):
-    return emulator.counts()["graph_writes"]
 
 
 def _domain_lists(emulator, tenant="contoso"):
@@ -29,11 +23,11 @@ def _domain_lists(emulator, tenant="contoso"):
 def test_invites_and_guest_role_check_apply_idempotent(run_playbook, emulator, connection):
     conn = connection("tailspin_gcch")
     args = dict(allow_invites_from="admins_guest_inviters_and_all_members", guest_user_role="restricted_guest")
-    run = run_playbook(_play(conn, [_task("check", **args)]), check=True, diff=True)
+    run = run_playbook(play(conn, [_task("check", **args)]), check=True, diff=True)
     res = run.task("check")["result"]
-    assert res["changed"] is True and _writes(emulator) == 0
+    assert res["changed"] is True and writes(emulator) == 0
     assert res["diff"]["before"] == {"allow_invites_from": "none", "guest_user_role": "guest"}
-    run = run_playbook(_play(conn, [_task("apply", **args), _task("again", **args)]))
+    run = run_playbook(play(conn, [_task("apply", **args), _task("again", **args)]))
     assert run.rc == 0, run.output
     assert run.task("apply")["result"]["changed_settings"] == ["allow_invites_from", "guest_user_role"]
     assert run.task("again")["result"]["changed"] is False
@@ -41,33 +35,33 @@ def test_invites_and_guest_role_check_apply_idempotent(run_playbook, emulator, c
     assert authz["allowInvitesFrom"] == "adminsGuestInvitersAndAllMembers"
     assert authz["guestUserRoleId"] == "2af84b1e-32c8-42b7-82bc-daa82404023b"
     assert authz["allowedToSignUpEmailBasedSubscriptions"] is True     # not named: untouched
-    assert _writes(emulator) == 1
+    assert writes(emulator) == 1
 
 
 def test_email_otp(run_playbook, emulator, connection):
-    run = run_playbook(_play(connection("contoso"), [_task("otp", email_otp_for_guests="disabled"),
-                                                     _task("again", email_otp_for_guests="disabled")]))
+    run = run_playbook(play(connection("contoso"), [_task("otp", email_otp_for_guests="disabled"),
+                                                    _task("again", email_otp_for_guests="disabled")]))
     assert run.task("otp")["result"]["changed"] is True and run.task("again")["result"]["changed"] is False
     assert emulator.state("contoso")["data"]["email_method"]["allowExternalIdToUseEmailOtp"] == "disabled"
 
 
 def test_domain_lists_add_remove_exclusive_switch(run_playbook, emulator, connection):
     conn = connection("contoso")
-    run = run_playbook(_play(conn, [_task("block", blocked_domains=["live.com", "Outlook.com"]),
-                                    _task("again", blocked_domains=["outlook.com"]),
-                                    _task("remove", blocked_domains=["live.com"], domains_state="absent"),
-                                    _task("remove allow (nothing)", allowed_domains=["x.com"], domains_state="absent")]))
+    run = run_playbook(play(conn, [_task("block", blocked_domains=["live.com", "Outlook.com"]),
+                                   _task("again", blocked_domains=["outlook.com"]),
+                                   _task("remove", blocked_domains=["live.com"], domains_state="absent"),
+                                   _task("remove allow (nothing)", allowed_domains=["x.com"], domains_state="absent")]))
     assert run.rc == 0, run.output
     assert run.task("block")["result"]["changed"] is True
     assert run.task("again")["result"]["changed"] is False
     assert run.task("remove")["result"]["changed"] is True
     assert run.task("remove allow (nothing)")["result"]["changed"] is False
     assert _domain_lists(emulator) == ([], ["outlook.com"])
-    run = run_playbook(_play(conn, [_task("switch", allowed_domains=["fabrikam.cn"])]), diff=True)
+    run = run_playbook(play(conn, [_task("switch", allowed_domains=["fabrikam.cn"])]), diff=True)
     res = run.task("switch")["result"]
     assert res["changed"] is True and any("replaced by an allow list" in w for w in res["warnings"])
     assert _domain_lists(emulator) == (["fabrikam.cn"], [])
-    run = run_playbook(_play(conn, [_task("only", allowed_domains=["tailspin-defense.us"], domains_exclusive=True)]))
+    run = run_playbook(play(conn, [_task("only", allowed_domains=["tailspin-defense.us"], domains_exclusive=True)]))
     assert _domain_lists(emulator) == (["tailspin-defense.us"], [])
 
 
@@ -81,15 +75,15 @@ def test_domain_lists_add_remove_exclusive_switch(run_playbook, emulator, connec
      "domains_exclusive: true goes with domains_state: present"),
 ])
 def test_bad_input_before_any_write(run_playbook, emulator, connection, tenant, args, needle):
-    run = run_playbook(_play(connection(tenant), [_task("bad", **args)]))
+    run = run_playbook(play(connection(tenant), [_task("bad", **args)]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
-    assert _writes(emulator) == 0
+    assert writes(emulator) == 0
 
 
 def test_missing_permission_named(run_playbook, emulator):
     t = emulator.tenant("contoso")
     reader = [a for a in t["apps"] if a["display_name"] == "read-only auditor"][0]
     conn = {"tenant_id": t["id"], "client_id": reader["client_id"], "client_secret": reader["client_secret"]}
-    run = run_playbook(_play(conn, [_task("reader", allow_invites_from="none")]))
+    run = run_playbook(play(conn, [_task("reader", allow_invites_from="none")]))
     assert "Policy.ReadWrite.Authorization" in run.task("reader")["result"]["msg"]

@@ -1,11 +1,9 @@
 """guest_invitation and guest_info through ansible-playbook against the emulator."""
 
+
 import pytest
 
-
-def _play(conn, tasks):
-    return [{"name": "t", "hosts": "localhost", "gather_facts": False,
-             "module_defaults": {"group/entra.crosscloud.graph": conn}, "tasks": tasks}]
+from tests.integration.helpers import play, writes
 
 
 def _invite(name, guests, **args):
@@ -17,22 +15,18 @@ def _guests(emulator, tenant="contoso"):
                   or u["creationType"] == "Invitation")
 
 
-def _writes(emulator):
-    return emulator.counts()["graph_writes"]
-
-
 PEOPLE = [{"email": "pat.kim@woodgrove.gov", "display_name": "Pat Kim"}, {"email": "li.wei@fabrikam.cn"}]
 
 
 def test_invite_check_apply_idempotent(run_playbook, emulator, connection):
     conn = connection("contoso")
-    run = run_playbook(_play(conn, [_invite("check", PEOPLE)]), check=True, diff=True)
+    run = run_playbook(play(conn, [_invite("check", PEOPLE)]), check=True, diff=True)
     res = run.task("check")["result"]
     assert res["changed"] is True and [g["action"] for g in res["guests"]] == ["invited", "invited"]
     assert res["diff"] == {"before": {"guests": []},
                            "after": {"guests": ["li.wei@fabrikam.cn", "pat.kim@woodgrove.gov"]}}
-    assert _writes(emulator) == 0
-    run = run_playbook(_play(conn, [_invite("apply", PEOPLE), _invite("again", PEOPLE)]))
+    assert writes(emulator) == 0
+    run = run_playbook(play(conn, [_invite("apply", PEOPLE), _invite("again", PEOPLE)]))
     assert run.rc == 0, run.output
     applied = run.task("apply")["result"]["guests"]
     assert [g["action"] for g in applied] == ["invited", "invited"]
@@ -45,15 +39,15 @@ def test_invite_check_apply_idempotent(run_playbook, emulator, connection):
     # lookups and invitations went through $batch: 2 batches for the first run's apply, 1 for "again"
     batches = [e for e in emulator.log() if e["path"].endswith("/$batch")]
     assert len(batches) == 4   # check: 1 lookup; apply: lookup + invite; again: lookup
-    assert _writes(emulator) == 2
+    assert writes(emulator) == 2
 
 
 def test_user_type_update_and_removal(run_playbook, emulator, connection):
     conn = connection("contoso")
-    run_playbook(_play(conn, [_invite("invite", PEOPLE[:1])]))
-    run = run_playbook(_play(conn, [_invite("member", [dict(PEOPLE[0], user_type="Member")]),
-                                    _invite("remove", PEOPLE, state="absent"),
-                                    _invite("remove again", PEOPLE, state="absent")]))
+    run_playbook(play(conn, [_invite("invite", PEOPLE[:1])]))
+    run = run_playbook(play(conn, [_invite("member", [dict(PEOPLE[0], user_type="Member")]),
+                                   _invite("remove", PEOPLE, state="absent"),
+                                   _invite("remove again", PEOPLE, state="absent")]))
     assert run.rc == 0, run.output
     assert run.task("member")["result"]["guests"][0]["action"] == "updated"
     assert [g["action"] for g in run.task("remove")["result"]["guests"]] == ["removed", "absent"]
@@ -65,7 +59,7 @@ def test_more_than_a_batch_and_throttling(run_playbook, emulator, connection):
     people = [{"email": "person%02d@example.org" % i} for i in range(45)]
     emulator.faults({"host": "graph", "method": "POST", "path": "/invitations$", "status": 429, "retry_after": 1,
                      "times": 3})
-    run = run_playbook(_play(connection("contoso"), [_invite("many", people)]))
+    run = run_playbook(play(connection("contoso"), [_invite("many", people)]))
     assert run.rc == 0, run.output
     assert all(g["action"] == "invited" and g["id"] for g in run.task("many")["result"]["guests"])
     assert len(_guests(emulator)) == 45
@@ -75,19 +69,19 @@ def test_more_than_a_batch_and_throttling(run_playbook, emulator, connection):
 
 def test_cross_cloud_warning_and_unsupported_pair(run_playbook, emulator, connection):
     emulator.as_admin("tailspin_gcch", "PATCH", "/v1.0/policies/authorizationPolicy", {"allowInvitesFrom": "everyone"})
-    run = run_playbook(_play(connection("tailspin_gcch"), [
+    run = run_playbook(play(connection("tailspin_gcch"), [
         _invite("by mail", [{"email": "megan@contoso.com"}], home_cloud="global"),
         _invite("by upn", [{"email": "adele.vance@contoso.com"}], home_cloud="global", addresses_are_upns=True)]))
     assert run.rc == 0, run.output
     assert any("must be invited by their UPN" in w for w in run.task("by mail")["result"]["warnings"])
     assert not run.task("by upn")["result"].get("warnings")
-    run = run_playbook(_play(connection("tailspin_gcch"), [_invite("china", [{"email": "li.wei@fabrikam.cn"}],
-                                                                   home_cloud="china")]))
+    run = run_playbook(play(connection("tailspin_gcch"), [_invite("china", [{"email": "li.wei@fabrikam.cn"}],
+                                                                  home_cloud="china")]))
     assert "not supported" in run.task("china")["result"]["msg"]
 
 
 def test_invitations_refused_by_policy_are_reported(run_playbook, emulator, connection):
-    run = run_playbook(_play(connection("northwind_dod"), [_invite("refused", [{"email": "adele.vance@contoso.com"}])]))
+    run = run_playbook(play(connection("northwind_dod"), [_invite("refused", [{"email": "adele.vance@contoso.com"}])]))
     res = run.task("refused")
     assert res["status"] == "failed" and "1 of 1 guest changes failed" in res["result"]["msg"]
     assert "allowInvitesFrom" in res["result"]["msg"]
@@ -101,7 +95,7 @@ def test_invitations_refused_by_policy_are_reported(run_playbook, emulator, conn
     ([{"email": "a@b.com"}], {"home_cloud": "mars"}, "home_cloud: unknown cloud"),
 ])
 def test_bad_input_before_any_request(run_playbook, emulator, connection, guests, extra, needle):
-    run = run_playbook(_play(connection("contoso"), [_invite("bad", guests, **extra)]))
+    run = run_playbook(play(connection("contoso"), [_invite("bad", guests, **extra)]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
     assert emulator.counts()["graph_requests"] == 0
@@ -109,10 +103,10 @@ def test_bad_input_before_any_request(run_playbook, emulator, connection, guests
 
 def test_guest_info(run_playbook, emulator, connection):
     conn = connection("contoso")
-    run_playbook(_play(conn, [_invite("invite", PEOPLE)]))
+    run_playbook(play(conn, [_invite("invite", PEOPLE)]))
     emulator.admin("POST", "/_emulator/redeem", {"resource_tenant": emulator.tenant("contoso")["id"],
                                                  "address": "pat.kim@woodgrove.gov"})
-    run = run_playbook(_play(conn, [
+    run = run_playbook(play(conn, [
         {"name": "all", "entra.crosscloud.guest_info": {}},
         {"name": "pending", "entra.crosscloud.guest_info": {"external_user_state": "PendingAcceptance"}},
         {"name": "lookup", "entra.crosscloud.guest_info": {"emails": ["pat.kim@woodgrove.gov", "nobody@x.org"]}}]))

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.integration.helpers import play
+
 DEMO = {
     "contoso": ("global", "microsoftonline.com", None, False, True),
     "woodgrove_gcc": ("global", "microsoftonline.com", "GCC", True, True),
@@ -12,16 +14,10 @@ DEMO = {
 }
 
 
-def _play(tasks, **play):
-    base = {"name": "t", "hosts": "localhost", "gather_facts": False, "tasks": tasks}
-    base.update(play)
-    return [base]
-
-
 def test_anonymous_discovery_of_every_cloud(run_playbook, emulator):
     tasks = [{"name": name, "entra.crosscloud.tenant_info": {"tenant": emulator.tenant(name)["id"]}}
              for name in DEMO]
-    run = run_playbook(_play(tasks))
+    run = run_playbook(play(None, tasks))
     assert run.rc == 0, run.output
     for name, (cloud, endpoint, sub, gcc, b2b) in DEMO.items():
         res = run.task(name)["result"]
@@ -45,7 +41,7 @@ def test_pair_status_against_callers_cloud(run_playbook, emulator):
                                                                    "cloud": "usgov"}},
         {"name": "by domain", "entra.crosscloud.tenant_info": {"tenant": "fabrikam.cn", "cloud": "global"}},
     ]
-    run = run_playbook(_play(tasks))
+    run = run_playbook(play(None, tasks))
     assert run.rc == 0, run.output
     assert run.task("gov from global")["result"]["pair"] == "supported"
     china = run.task("china from gov")["result"]
@@ -63,7 +59,7 @@ def test_pair_status_against_callers_cloud(run_playbook, emulator):
      "client_id 'x' is not a GUID"),
 ])
 def test_bad_input_fails_with_a_clear_message(run_playbook, emulator, args, needle):
-    run = run_playbook(_play([{"name": "bad", "entra.crosscloud.tenant_info": args}]))
+    run = run_playbook(play(None, [{"name": "bad", "entra.crosscloud.tenant_info": args}]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
     assert emulator.counts()["graph_requests"] == 0
