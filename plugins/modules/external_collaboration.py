@@ -70,13 +70,7 @@ options:
 extends_documentation_fragment:
   - entra.crosscloud.graph
   - entra.crosscloud.attributes
-attributes:
-  check_mode:
-    description: Reads only and reports what would change.
-    support: full
-  diff_mode:
-    description: Shows the managed settings before and after.
-    support: full
+  - entra.crosscloud.attributes.CONFIG_MODULE
 '''
 
 EXAMPLES = r'''

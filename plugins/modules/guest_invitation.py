@@ -81,13 +81,7 @@ options:
 extends_documentation_fragment:
   - entra.crosscloud.graph
   - entra.crosscloud.attributes
-attributes:
-  check_mode:
-    description: Reads only and reports which guests would be invited, updated or removed.
-    support: full
-  diff_mode:
-    description: Shows the guests that exist before and after.
-    support: full
+  - entra.crosscloud.attributes.CONFIG_MODULE
 '''
 
 EXAMPLES = r'''
