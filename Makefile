@@ -39,6 +39,7 @@ tree: venv
 sanity: tree
 	bash .ci/ansible-test-offline $(BIN)/python
 	cd $(COLL) && $(BIN)/ansible-test sanity --python 3.11 --local --color no
+	cd $(COLL) && bash $(abspath .ci/compile-other-pythons)
 
 units: tree
 	cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)) $(PYTEST) tests/unit
