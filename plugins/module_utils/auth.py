@@ -219,7 +219,7 @@ def _acquire(settings, credential, msal_app_factory=None):
             texts.append(str(cur))
             cur = cur.__cause__ or cur.__context__
         raise _error_from_text(settings, "\n".join(reversed(texts)))
-    except Exception as exc:  # requests' connection and TLS errors, without importing requests here
+    except (IOError, OSError) as exc:  # requests' connection and TLS errors derive from IOError
         raise _connection_error(settings, exc)
     if not isinstance(result, dict) or "access_token" not in result:
         raise _error_from_result(settings, result or {})

@@ -80,7 +80,7 @@ def discover_cloud(catalogue, tenant, verify, timeout):
     url = discovery_url(catalogue, tenant)
     try:
         status, doc = fetch_json(url, verify=verify, timeout=timeout)
-    except Exception as exc:  # requests' connection/TLS errors, kept out of this pure-ish helper's imports
+    except (IOError, OSError) as exc:  # requests' connection and TLS errors derive from IOError
         raise CloudError("cannot read the OpenID configuration %s: %s" % (url, str(exc).splitlines()[0][:300]))
     if status != 200 or not isinstance(doc, dict):
         detail = doc.get("error_description", "") if isinstance(doc, dict) else ""

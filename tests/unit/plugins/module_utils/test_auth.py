@@ -133,7 +133,7 @@ def test_msal_discovery_value_error_is_translated(tmp_path):
 
 
 def test_connection_and_tls_errors(tmp_path):
-    class SSLError(Exception):
+    class SSLError(OSError):
         pass
     with pytest.raises(auth.AuthError) as err:
         auth.get_access_token(settings(tmp_path), msal_app_factory=factory(FakeApp([SSLError("CERTIFICATE_VERIFY_FAILED")])))
