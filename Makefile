@@ -19,7 +19,7 @@ export NO_COLOR := 1
 export PY_COLORS := 0
 export ANSIBLE_LOCALHOST_WARNING := 0
 
-.PHONY: venv tree sanity units emulator-tests integration lint build test demo benchmarks clean
+.PHONY: venv tree sanity units emulator-tests integration lint build newest test demo benchmarks clean
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: requirements-dev.txt
@@ -31,7 +31,7 @@ $(VENV)/.stamp: requirements-dev.txt
 
 tree: venv
 	rm -rf $(COLL) && mkdir -p $(COLL)
-	tar -C . --exclude=./.git --exclude=./.venv --exclude=./.build --exclude=./tests/output \
+	tar -C . --exclude=./.git --exclude=./.venv --exclude=./.venv-newest --exclude=./.build --exclude=./tests/output \
 	    --exclude=./.pytest_cache --exclude=__pycache__ --exclude=./.ansible -cf - . | tar -C $(COLL) -xf -
 	# ansible-test lists files with git; inside this (ignored) folder it would see none
 	cd $(COLL) && git init -q . && git add -A
@@ -60,8 +60,12 @@ build: tree
 	$(BIN)/ansible-galaxy collection install --offline --force -p $(BUILD)/installed $(BUILD)/dist/entra-crosscloud-*.tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD))/installed $(BIN)/ansible-doc -l entra.crosscloud | grep -q tenant_info
 
+# second leg: the newest ansible-core on Python 3.12 (sanity + every pytest suite)
+newest: tree
+	bash .ci/newest .venv-newest $(COLL)
+
 test: venv
-	@bash .ci/stages tree sanity units emulator-tests integration lint build
+	@bash .ci/stages tree sanity units emulator-tests integration lint build newest
 
 demo: tree
 	bash .ci/demo $(BIN) $(COLL)
@@ -71,4 +75,4 @@ benchmarks: tree
 	cd $(COLL) && $(BIN)/python benchmarks/token_requests.py --latency-ms 100
 
 clean:
-	rm -rf $(BUILD) $(VENV)
+	rm -rf $(BUILD) $(VENV) .venv-newest
