@@ -1,16 +1,23 @@
 # entra.crosscloud: the two commands of the README, and the stages behind them.
 #   make demo   start the emulator with the demo tenants, run the main job against it, stop it
-#   make test   every test: sanity, units, emulator, client, integration, lint, build
-# The repository root is the collection; ansible-test and ansible-playbook need it under
-# .../ansible_collections/entra/crosscloud, so stages run in a copy made by `make tree`.
+#   make test   every stage below, each run even when an earlier one failed (what .ci/run calls)
+# The repository root is the collection. ansible-test, ansible-doc and ansible-playbook need it under
+# .../ansible_collections/entra/crosscloud, and ansible-test refuses symlinks, so every stage runs in a
+# copy made by `make tree` in .build/ (ANSIBLE_COLLECTIONS_PATH=.build, PYTHONPATH=.build).
 
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+.DEFAULT_GOAL := help
 PYTHON ?= python3.11
 VENV ?= .venv
 BUILD := .build
 COLL := $(BUILD)/ansible_collections/entra/crosscloud
 BIN := $(abspath $(VENV))/bin
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+# the copy leaves out what is not the collection's source (and ansible-test would trip over)
+TREE_EXCLUDES := .git .venv .venv-newest .build .ci-work .ansible .pytest_cache tests/output
+# the main job once the pairing roles land; until then the discovery stage of it
+DEMO_PLAYBOOK ?= $(if $(wildcard playbooks/pair_tenants.yml),playbooks/pair_tenants.yml,playbooks/discover_tenants.yml)
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(abspath $(BUILD))
@@ -19,48 +26,79 @@ export NO_COLOR := 1
 export PY_COLORS := 0
 export ANSIBLE_LOCALHOST_WARNING := 0
 
-.PHONY: venv tree sanity units emulator-tests integration lint build newest test demo benchmarks clean
+.PHONY: help venv tree sanity units emulator-tests integration lint build newest test demo benchmarks clean
 
-venv: $(VENV)/.stamp
-$(VENV)/.stamp: requirements-dev.txt
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v "is ignored: it is neither" || true
-	$(BIN)/python -c "import ansible, msal, requests, pytest, yaml"
-	touch $@
+help:
+	@echo "make demo            venv, emulator with the demo tenants, $(DEMO_PLAYBOOK) against it"
+	@echo "make test            all stages: tree sanity units emulator-tests integration lint build newest"
+	@echo "make venv | tree | sanity | units | emulator-tests | integration | lint | build | newest | benchmarks | clean"
 
+# Re-made only when requirements-dev.txt changes: the stamp holds the hash it was built from.
+venv:
+	@want="$$(sha256sum requirements-dev.txt | cut -c1-16)"; \
+	if [ -x $(BIN)/python ] && [ "$$(cat $(VENV)/.stamp 2>/dev/null)" = "$$want" ]; then exit 0; fi; \
+	echo "creating $(VENV) with $(PYTHON) from requirements-dev.txt"; \
+	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) || exit 1; \
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v "is ignored: it is neither"; \
+	$(BIN)/python -c "import ansible, ansible_test, msal, requests, pytest, xdist, yaml" || exit 1; \
+	echo "$$want" > $(VENV)/.stamp
+
+# rsync --delete when the machine has it (only changed files move), else a fresh tar copy.
+# ansible-test lists files with git, and .build is git-ignored here, so the copy is its own repository.
 tree: venv
-	rm -rf $(COLL) && mkdir -p $(COLL)
-	tar -C . --exclude=./.git --exclude=./.venv --exclude=./.venv-newest --exclude=./.build --exclude=./tests/output \
-	    --exclude=./.pytest_cache --exclude=__pycache__ --exclude=./.ansible -cf - . | tar -C $(COLL) -xf -
-	# ansible-test lists files with git; inside this (ignored) folder it would see none
-	cd $(COLL) && git init -q . && git add -A
+	@mkdir -p $(COLL)
+	@if command -v rsync >/dev/null; then \
+	  rsync -a --delete $(foreach x,$(TREE_EXCLUDES),--exclude=/$(x)) --exclude=__pycache__ ./ $(COLL)/; \
+	else \
+	  find $(COLL) -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +; \
+	  tar -C . $(foreach x,$(TREE_EXCLUDES),--exclude=./$(x)) --exclude=__pycache__ -cf - . | tar -C $(COLL) -xf -; \
+	fi
+	@cd $(COLL) && { [ -d .git ] || git init -q .; } && git add -A
+	@echo "tree: $(COLL) ($$(cd $(COLL) && git ls-files | wc -l) files)"
 
+# The offline stand-in for ansible-test's pip bootstrap goes into ~/.ansible/test/cache first.
 sanity: tree
 	bash .ci/ansible-test-offline $(BIN)/python
 	cd $(COLL) && $(BIN)/ansible-test sanity --python 3.11 --local --color no
 	cd $(COLL) && bash $(abspath .ci/compile-other-pythons)
 
+# Plain pytest rather than `ansible-test units`: the unit tests are pure Python that import the
+# collection from PYTHONPATH=.build; pytest on the venv's interpreter gives the same verdict without
+# ansible-test's extra requirement install and start-up, and is the runner the other suites use.
 units: tree
 	cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)) $(PYTEST) tests/unit
 
+# The suites start the emulator themselves (fixtures). Only folders that exist are passed, and
+# none at all is a failure: an empty run must not count as a pass.
 emulator-tests: tree
-	cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)):. $(PYTEST) tests/emulator tests/client
+	@dirs="$$(cd $(COLL) && for d in tests/emulator tests/client; do [ -d $$d ] && printf '%s ' $$d; done)"; \
+	if [ -z "$$dirs" ]; then echo "no tests/emulator or tests/client: nothing ran"; exit 1; fi; \
+	echo "pytest $$dirs"; cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)):. $(PYTEST) $$dirs
 
 integration: tree
 	cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)):. $(PYTEST) -n 2 tests/integration
 
+# --offline together with ANSIBLE_COLLECTIONS_PATH: no network, and the collection resolves from the copy.
 lint: tree
 	cd $(COLL) && $(BIN)/ansible-lint --offline --nocolor
 
+# Build, install the artifact offline, and check it: every module documented, no emulator/tooling inside.
 build: tree
 	rm -rf $(BUILD)/dist $(BUILD)/installed
 	cd $(COLL) && $(BIN)/ansible-galaxy collection build --force --output-path $(abspath $(BUILD))/dist
-	! tar -tzf $(BUILD)/dist/entra-crosscloud-*.tar.gz | grep -E '^(emulator|benchmarks|\.ci)/'
-	$(BIN)/ansible-galaxy collection install --offline --force -p $(BUILD)/installed $(BUILD)/dist/entra-crosscloud-*.tar.gz
-	ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD))/installed $(BIN)/ansible-doc -l entra.crosscloud | grep -q tenant_info
+	@if tar -tzf $(BUILD)/dist/entra-crosscloud-*.tar.gz | grep -E '^(emulator|benchmarks|\.ci|\.build|\.venv)/'; then \
+	  echo "build: the files above must not be in the artifact (galaxy.yml build_ignore)"; exit 1; fi
+	$(BIN)/ansible-galaxy collection install --offline --force -p $(BUILD)/installed $(BUILD)/dist/entra-crosscloud-*.tar.gz 2>&1 \
+	  | grep -v "is not part of the configured Ansible collections paths"
+	@export ANSIBLE_COLLECTIONS_PATH=$(abspath $(BUILD))/installed; \
+	listed="$$($(BIN)/ansible-doc -l entra.crosscloud)" || exit 1; echo "$$listed"; bad=""; names=""; \
+	for m in plugins/modules/*.py; do m="entra.crosscloud.$$(basename $$m .py)"; names="$$names $$m"; \
+	  grep -v UNDOCUMENTED <<<"$$listed" | grep -q "^$${m//./\\.} " || bad="$$bad $$m"; done; \
+	if [ -n "$$bad" ]; then echo "build: not listed, or listed as UNDOCUMENTED, by ansible-doc -l:$$bad"; exit 1; fi; \
+	$(BIN)/ansible-doc --json $$names > /dev/null || { echo "build: ansible-doc cannot render every module"; exit 1; }; \
+	echo "build: the installed artifact documents all $$(wc -w <<<"$$names") modules"
 
-# second leg: the newest ansible-core on Python 3.12 (sanity + every pytest suite)
+# Second leg: the newest ansible-core on Python 3.12 (sanity + every pytest suite); skipped without 3.12.
 newest: tree
 	bash .ci/newest .venv-newest $(COLL)
 
@@ -68,11 +106,11 @@ test: venv
 	@bash .ci/stages tree sanity units emulator-tests integration lint build newest
 
 demo: tree
-	bash .ci/demo $(BIN) $(COLL)
+	bash .ci/demo $(BIN) $(COLL) $(DEMO_PLAYBOOK)
 
 benchmarks: tree
 	cd $(COLL) && $(BIN)/python benchmarks/token_requests.py
 	cd $(COLL) && $(BIN)/python benchmarks/token_requests.py --latency-ms 100
 
 clean:
-	rm -rf $(BUILD) $(VENV) .venv-newest
+	rm -rf $(BUILD) $(VENV) .venv-newest .ci-work tests/output
