@@ -42,6 +42,15 @@ def _route(emu, method, path, query, data):
     if path == "/_emulator/reset" and method == "POST":
         emu.reset()
         return 204, {}, None
+    m = re.match(r"^/_emulator/snapshots/([A-Za-z0-9_.-]+)(/restore)?$", path)
+    if m and method == "POST":
+        if not m.group(2):
+            emu.snapshots[m.group(1)] = emu.state.snapshot()
+            return 204, {}, None
+        if m.group(1) not in emu.snapshots:
+            return 404, {}, {"error": "no snapshot %s" % m.group(1)}
+        emu.reset(emu.snapshots[m.group(1)])
+        return 204, {}, None
     if path == "/_emulator/faults":
         if method == "POST":
             return 200, {}, {"rules": emu.faults.add(data.get("rules", []))}

@@ -1,6 +1,8 @@
 """What tests and benchmarks steer and read: the request log and fault injection."""
 
 import collections
+import copy
+import json
 import re
 import threading
 import time
@@ -9,7 +11,13 @@ WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 
 
 class RequestLog:
-    """Every request, in order. Batch items are logged as their own entries (batch_item=True)."""
+    """Every request, in order. Batch items are logged as their own entries (batch_item=True).
+
+    A Graph write (POST/PATCH/PUT/DELETE, the outer $batch POST and each item inside it) also
+    keeps the JSON body it carried as `body` (parsed; null when there was none or it was not
+    JSON), so tests can check what a write contained. Sign-in requests never keep a body: their
+    forms hold client secrets and assertions.
+    """
 
     def __init__(self, path=None):
         self.lock = threading.Lock()
@@ -17,16 +25,45 @@ class RequestLog:
         self.seq = 0
         self.path = path
 
-    def start(self, kind, host, method, raw_path, batch_item=False, client_request_id=None):
+    def start(self, kind, host, method, raw_path, batch_item=False, client_request_id=None, body=None):
         path, _sep, query = raw_path.partition("?")
         with self.lock:
             self.seq += 1
             entry = {"seq": self.seq, "time": time.time(), "kind": kind, "host": host, "method": method,
                      "path": path, "query": query, "tenant": None, "status": None,
                      "write": kind == "graph" and method in WRITE_METHODS and not path.endswith("/$batch"),
-                     "batch_item": batch_item, "client_request_id": client_request_id}
+                     "batch_item": batch_item, "client_request_id": client_request_id, "body": None}
             self.entries.append(entry)
+        self.set_body(entry, body)
         return entry
+
+    @staticmethod
+    def parsed_body(raw):
+        """A request body as the log keeps it: parsed JSON (a private copy), or None."""
+        if raw is None or raw == b"" or raw == "":
+            return None
+        if isinstance(raw, (bytes, bytearray)):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        if isinstance(raw, str):
+            try:
+                return json.loads(raw)
+            except ValueError:
+                return None
+        try:
+            return copy.deepcopy(raw)   # a $batch item's body, already parsed: never share it with handlers
+        except Exception:  # noqa: BLE001 - an unloggable body is logged as none
+            return None
+
+    def set_body(self, entry, raw):
+        """Keep the JSON body of a Graph write on its log entry (login and reads keep none)."""
+        if entry.get("kind") != "graph" or entry.get("method") not in WRITE_METHODS:
+            return
+        value = self.parsed_body(raw)
+        with self.lock:
+            entry["body"] = value
 
     def finish(self, entry, status):
         entry["status"] = status

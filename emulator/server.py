@@ -121,6 +121,7 @@ class Emulator:
         self.rate_limiter = graph_core.RateLimiter()
         self.latency_ms = 0
         self.state_file = None
+        self.snapshots = {}   # name -> tenant data (POST /_emulator/snapshots/NAME): tests skip repeating a set-up
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(server_cert, server_key)
         self.servers = []
@@ -149,8 +150,12 @@ class Emulator:
             srv.shutdown()
             srv.server_close()
 
-    def reset(self):
-        self.state.load()
+    def reset(self, snapshot=None):
+        """Back to the seed (or to a snapshot of tenant data); log, faults, latency and limits cleared."""
+        if snapshot is None:
+            self.state.load()
+        else:
+            self.state.restore_snapshot(snapshot)
         self.log.clear()
         self.faults.clear()
         self.rate_limiter.clear()

@@ -138,6 +138,18 @@ class State:
                 if tid in self.tenants:
                     self.tenants[tid].data = tenant_data
 
+    def snapshot(self):
+        """A private copy of every tenant's resource data (apps and secrets stay as seeded)."""
+        with self.lock:
+            return copy.deepcopy(dict((tid, t.data) for tid, t in self.tenants.items()))
+
+    def restore_snapshot(self, snap):
+        """Put back what snapshot() took: the seed's tenants, with that resource data."""
+        self.load()
+        with self.lock:
+            for tid, data in snap.items():
+                self.tenants[tid].data = copy.deepcopy(data)
+
     def find(self, id_or_domain):
         key = (id_or_domain or "").lower()
         if key in self.tenants:

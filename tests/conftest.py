@@ -28,6 +28,9 @@ def collections_root():
     root = os.path.join(os.environ.get("TMPDIR", "/tmp"), "entra-crosscloud-pytest-%d" % os.getuid())
     os.makedirs(os.path.join(root, "ansible_collections", "entra"), exist_ok=True)
     link = os.path.join(root, "ansible_collections", "entra", "crosscloud")
+    # a link left by another checkout would test that checkout's code: point it at this one
+    if os.path.islink(link) and os.path.realpath(link) != os.path.realpath(REPO):
+        os.unlink(link)
     if not os.path.exists(link):
         os.symlink(REPO, link)
     return root
@@ -66,6 +69,14 @@ class Emulator:
 
     def reset(self):
         self.admin("POST", "/_emulator/reset")
+        self._tokens.clear()
+
+    def snapshot(self, name):
+        self.admin("POST", "/_emulator/snapshots/%s" % name)
+
+    def restore(self, name):
+        """Back to a snapshot, as reset() goes back to the seed."""
+        self.admin("POST", "/_emulator/snapshots/%s/restore" % name)
         self._tokens.clear()
 
     def log(self, since=0):

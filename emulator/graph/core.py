@@ -227,6 +227,8 @@ def execute(emulator, host, method, raw_path, headers, body, log_entry, batch_it
     client_request_id = headers.get("client-request-id") or str(uuid.uuid4())
     out_headers = {"request-id": request_id, "client-request-id": client_request_id,
                    "x-ms-ags-diagnostic": DIAGNOSTIC}
+    if log_entry.get("body") is None:
+        emulator.log.set_body(log_entry, body)   # what a write carried, for tests (control.RequestLog)
     try:
         path, query = _parse(raw_path)
         m = re.match(r"^/(v1\.0|beta)(/.*)?$", path)
@@ -312,7 +314,8 @@ def run_batch(emulator, host, ctx, outer_entry):
         hdrs["authorization"] = ctx.headers.get("authorization", "")
         url = item["url"] if item["url"].startswith("/") else "/" + item["url"]
         raw = "/%s%s" % (ctx.api, url)
-        entry = emulator.log.start("graph", host, item["method"].upper(), raw, batch_item=True)
+        entry = emulator.log.start("graph", host, item["method"].upper(), raw, batch_item=True,
+                                   body=item.get("body"))
         failed_dep = [d for d in item.get("dependsOn") or [] if statuses.get(d, 599) >= 400]
         if failed_dep:
             status, h, result = 424, {}, error_body(GraphError(424, "FailedDependency",

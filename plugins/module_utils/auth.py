@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import hashlib
 import json
 import os
@@ -97,6 +98,23 @@ def get_access_token(settings, now=None, msal_app_factory=None):
     return token, "identity_provider"
 
 
+def token_claims(token):
+    """The claims of a JWT access token, read without checking its signature (Graph checks it).
+
+    Used to tell which application permissions (`roles`) a credential carries before a run writes
+    anything. Returns {} for a token that is not a JWT (some supplied tokens are opaque).
+    """
+    parts = str(token or "").split(".")
+    if len(parts) != 3:
+        return {}
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")).decode("utf-8"))
+    except (ValueError, UnicodeError, TypeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
 def cache_key(settings, credential):
     """Hash of everything that makes a token: MSAL's own key ignores the secret and the port."""
     if isinstance(credential, dict):
@@ -177,7 +195,6 @@ def _certificate_credential(settings):
 
 
 def _sha1_thumbprint(cert_pem):
-    import base64
     body = "".join(cert_pem.strip().splitlines()[1:-1])
     return hashlib.sha1(base64.b64decode(body)).hexdigest()  # nosec: the x5t thumbprint is SHA-1 by definition
 

@@ -75,6 +75,19 @@ def parse_definition(definition):
     return None, []
 
 
+def domain_lists_available(cloud):
+    """b2bManagementPolicies (beta) exists only in the commercial cloud."""
+    return cloud.endpoint == "microsoftonline.com"
+
+
+def read_domain_policy(client):
+    """(organisation default b2bManagementPolicy or None, mode, domains), read from Graph beta."""
+    policies = client.get(B2B_POLICIES, api="beta", permission="Policy.Read.B2BManagementPolicy").get("value", [])
+    default = next((x for x in policies if x.get("isOrganizationDefault")), None)
+    mode, domains = parse_definition(default["definition"]) if default else (None, [])
+    return default, mode, domains
+
+
 def definition(mode, domains):
     lists = {"AllowedDomains": domains if mode == "allow" else [],
              "BlockedDomains": domains if mode == "block" else []}

@@ -96,6 +96,13 @@ def parse_error(status, text, method, path, headers=None):
                       client_request_id or headers.get("client-request-id"), method, path)
 
 
+def _with_permission_hint(err, permission):
+    """A 403 names the application permission to grant."""
+    if err.status == 403 and permission and not err.hint:
+        err.hint = "grant the application permission %s to the app (with admin consent)" % permission
+    return err
+
+
 def _retry_after(headers):
     value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
     try:
@@ -148,10 +155,14 @@ class GraphClient:
             return path
         return "%s/%s/%s" % (self.base_url, api, path.lstrip("/"))
 
-    def _headers(self, extra=None, body=False):
+    def token(self):
+        """The access token, signing in on first use (the provider is called once)."""
         if self._token is None:
             self._token = self._token_provider()
-        headers = {"Authorization": "Bearer " + self._token, "Accept": "application/json",
+        return self._token
+
+    def _headers(self, extra=None, body=False):
+        headers = {"Authorization": "Bearer " + self.token(), "Accept": "application/json",
                    "User-Agent": self.user_agent, "client-request-id": str(uuid.uuid4())}
         if body:
             headers["Content-Type"] = "application/json"
@@ -216,10 +227,7 @@ class GraphClient:
                 err.message = "%s (gave up after %d attempts, %.1f s of waiting)" % (
                     (err.message or "").rstrip("."), attempt + 1, waited)
                 raise err
-            err = parse_error(status, resp.text, method, shown_path, resp.headers)
-            if status == 403 and permission:
-                err.hint = "grant the application permission %s to the app (with admin consent)" % permission
-            raise err
+            raise _with_permission_hint(parse_error(status, resp.text, method, shown_path, resp.headers), permission)
 
     @staticmethod
     def _connection_message(exc):
@@ -333,8 +341,8 @@ class GraphClient:
                         "body": answer.get("body")})
         return out
 
-    def batch_error(self, request, answer):
-        """A GraphError for one failed $batch item."""
+    def batch_error(self, request, answer, permission=None):
+        """A GraphError for one failed $batch item; a 403 names `permission` (items carry none of their own)."""
         body = answer.get("body") or {}
-        return parse_error(answer.get("status"), json.dumps(body), request["method"].upper(), request["url"],
-                           answer.get("headers"))
+        return _with_permission_hint(parse_error(answer.get("status"), json.dumps(body), request["method"].upper(),
+                                                 request["url"], answer.get("headers")), permission)

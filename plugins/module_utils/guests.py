@@ -27,14 +27,21 @@ def odata_string(value):
 
 
 def lookup_url(address):
-    """Relative URL finding the guest (or member) whose mail or otherMails is `address`.
+    """Relative URL finding the user whose mail, otherMails or userPrincipalName is `address`.
 
+    The UPN term finds a member in a home tenant by the name cross-cloud invitations need; a guest's
+    own UPN (alias_domain#EXT#@...) never equals an address, so it cannot match a guest by mistake.
     eq filters only: advanced queries (endsWith, ne) read an eventually consistent index that
     misses guests invited moments ago.
     """
     literal = odata_string(address)
-    flt = "mail eq %s or otherMails/any(x:x eq %s)" % (literal, literal)
+    flt = "mail eq %s or otherMails/any(x:x eq %s) or userPrincipalName eq %s" % (literal, literal, literal)
     return "/users?$filter=%s&$select=%s" % (quote(flt, safe="'()/:"), ",".join(GUEST_FIELDS))
+
+
+READ_PERMISSION = "User.Read.All"
+# what each guest write needs, for the "Fix:" of a refused $batch item
+WRITE_PERMISSIONS = {"POST": "User.Invite.All", "PATCH": "User.ReadWrite.All", "DELETE": "User.ReadWrite.All"}
 
 
 def find_by_address(client, addresses):
@@ -43,7 +50,7 @@ def find_by_address(client, addresses):
     found = {}
     for address, answer in zip(addresses, answers):
         if answer["status"] != 200:
-            raise client.batch_error({"method": "GET", "url": lookup_url(address)}, answer)
+            raise client.batch_error({"method": "GET", "url": lookup_url(address)}, answer, READ_PERMISSION)
         users = (answer["body"] or {}).get("value", [])
         found[address.lower()] = users[0] if users else None
     return found

@@ -155,6 +155,10 @@ class EntraModule(AnsibleModule):
                 read_only=self.check_mode)
         return self._client
 
+    def token_claims(self):
+        """Claims of the access token the module works with (signing in if needed), never the token itself."""
+        return auth.token_claims(self.client.token())
+
     def fail_from(self, exc, **result):
         """One fail_json for every error we know; never includes secrets or tokens."""
         if isinstance(exc, GraphError):

@@ -27,9 +27,18 @@ options:
     type: str
   include_external_collaboration:
     description:
-      - Also read the external collaboration settings (who may invite, guest user role).
+      - Also read the external collaboration settings (who may invite, guest user role, email one-time passcode).
     type: bool
     default: true
+  include_domain_lists:
+    description:
+      - Also read the domain allow/block list for invitations, into RV(external_collaboration).
+      - It lives in Graph's beta C(b2bManagementPolicies), which only the commercial (V(global)) cloud has and
+        which needs C(Policy.Read.B2BManagementPolicy). In other clouds nothing is read and
+        RV(external_collaboration.domain_lists_supported) is false.
+      - Only with O(include_external_collaboration=true).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - entra.crosscloud.graph
   - entra.crosscloud.attributes
@@ -88,22 +97,48 @@ partners:
       description: Its identity synchronisation policy (C(display_name), C(user_sync_inbound)), or null.
       type: dict
 external_collaboration:
-  description: Who may invite guests and the guest user role.
+  description:
+    - The external collaboration settings, in M(entra.crosscloud.external_collaboration) words.
   returned: when O(include_external_collaboration=true)
   type: dict
-  sample: {"allow_invites_from": "everyone", "guest_user_role": "guest"}
+  sample: {"allow_invites_from": "everyone", "guest_user_role": "guest", "email_otp_for_guests": "default",
+           "allow_email_verified_users_to_join_organization": false,
+           "allowed_to_sign_up_email_based_subscriptions": true,
+           "domain_lists_supported": true, "allowed_domains": null, "blocked_domains": ["live.com"]}
+  contains:
+    allow_invites_from:
+      description: Who may invite guests.
+      type: str
+    guest_user_role:
+      description: What guests may see (V(member), V(guest), V(restricted_guest)).
+      type: str
+    email_otp_for_guests:
+      description: Email one-time passcode for guests (V(default), V(enabled), V(disabled)).
+      type: str
+    allow_email_verified_users_to_join_organization:
+      description: Whether users may join the tenant by email verification.
+      type: bool
+    allowed_to_sign_up_email_based_subscriptions:
+      description: Whether users may sign up for email-based subscriptions.
+      type: bool
+    domain_lists_supported:
+      description: Whether this cloud has the domain allow/block list API; returned with O(include_domain_lists=true).
+      type: bool
+    allowed_domains:
+      description: The allow list (only these domains may be invited), or null; with O(include_domain_lists=true).
+      type: list
+      elements: str
+    blocked_domains:
+      description: The block list (these domains may not be invited), or null; with O(include_domain_lists=true).
+      type: list
+      elements: str
 '''
 
 from ansible_collections.entra.crosscloud.plugins.module_utils import access
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import is_guid
+from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
 from ansible_collections.entra.crosscloud.plugins.module_utils import cross_tenant as ct
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
-
-# authorizationPolicy values -> the words external_collaboration takes
-INVITES_FROM = {"none": "none", "adminsAndGuestInviters": "admins_and_guest_inviters",
-                "adminsGuestInvitersAndAllMembers": "admins_guest_inviters_and_all_members", "everyone": "everyone"}
-GUEST_ROLES = {"a0b1b346-4d3e-4e8b-98f8-753987be4970": "member", "10dae51f-b6af-4016-8d66-8c2a99b929b3": "guest",
-               "2af84b1e-32c8-42b7-82bc-daa82404023b": "restricted_guest"}
 
 
 def settings_of(obj):
@@ -135,9 +170,26 @@ def read_identity_sync(client, partners):
     return out
 
 
+def read_external_collaboration(module, client):
+    """The external collaboration settings in external_collaboration's words."""
+    authz = client.get(co.AUTHZ_PATH, permission=ct.READ_PERMISSION)
+    out = dict((option, co.to_option(option, authz.get(prop))) for option, (prop, _table) in co.AUTHZ_OPTIONS.items())
+    email = client.get(co.EMAIL_PATH, permission=ct.READ_PERMISSION)
+    out["email_otp_for_guests"] = email.get("allowExternalIdToUseEmailOtp")
+    if module.params["include_domain_lists"]:
+        out["domain_lists_supported"] = co.domain_lists_available(module.cloud)
+        mode, domains = None, []
+        if out["domain_lists_supported"]:
+            _policy, mode, domains = co.read_domain_policy(client)
+        out["allowed_domains"] = domains if mode == "allow" else None
+        out["blocked_domains"] = domains if mode == "block" else None
+    return out
+
+
 def main():
     module = EntraModule(argument_spec=dict(partner=dict(type="str"),
-                                            include_external_collaboration=dict(type="bool", default=True)))
+                                            include_external_collaboration=dict(type="bool", default=True),
+                                            include_domain_lists=dict(type="bool", default=False)))
     only = module.params["partner"]
     if only is not None and not is_guid(only):
         module.fail_json(msg="partner %r is not a tenant ID (GUID)" % only)
@@ -158,15 +210,7 @@ def main():
                           "identity_synchronization": sync.get(p["tenantId"])} for p in partners],
         }
         if module.params["include_external_collaboration"]:
-            authz = client.get("policies/authorizationPolicy", permission=ct.READ_PERMISSION)
-            result["external_collaboration"] = {
-                "allow_invites_from": INVITES_FROM.get(authz.get("allowInvitesFrom"), authz.get("allowInvitesFrom")),
-                "guest_user_role": GUEST_ROLES.get(str(authz.get("guestUserRoleId")).lower(),
-                                                   authz.get("guestUserRoleId")),
-                "allow_email_verified_users_to_join_organization": authz.get(
-                    "allowEmailVerifiedUsersToJoinOrganization"),
-                "allowed_to_sign_up_email_based_subscriptions": authz.get("allowedToSignUpEmailBasedSubscriptions"),
-            }
+            result["external_collaboration"] = read_external_collaboration(module, client)
     except Exception as exc:  # GraphError / AuthError become one clear failure
         module.fail_from(exc)
     module.exit_json(**result)

@@ -117,9 +117,10 @@ def ensure_authorization(module, client, before, after, changed):
     body, b, a = co.plan_authorization(module.params, current)
     before.update(b)
     after.update(a)
-    changed.extend(o for o in a if co.AUTHZ_OPTIONS[o][0] in body)
     if body and not module.check_mode:
         client.patch(co.AUTHZ_PATH, body, permission="Policy.ReadWrite.Authorization")
+    # changed once written (or predicted): a refused write must not report changed
+    changed.extend(o for o in a if co.AUTHZ_OPTIONS[o][0] in body)
 
 
 def ensure_email_otp(module, client, before, after, changed):
@@ -129,10 +130,10 @@ def ensure_email_otp(module, client, before, after, changed):
     current = client.get(co.EMAIL_PATH, permission="Policy.Read.All").get("allowExternalIdToUseEmailOtp")
     before["email_otp_for_guests"], after["email_otp_for_guests"] = current, wanted
     if current != wanted:
-        changed.append("email_otp_for_guests")
         if not module.check_mode:
             client.patch(co.EMAIL_PATH, {"@odata.type": co.EMAIL_TYPE, "allowExternalIdToUseEmailOtp": wanted},
                          permission="Policy.ReadWrite.AuthenticationMethod")
+        changed.append("email_otp_for_guests")
 
 
 def ensure_domains(module, client, before, after, changed):
@@ -140,7 +141,7 @@ def ensure_domains(module, client, before, after, changed):
     option = "allowed_domains" if p["allowed_domains"] is not None else "blocked_domains"
     if p[option] is None:
         return
-    if module.cloud.endpoint != "microsoftonline.com":
+    if not co.domain_lists_available(module.cloud):
         module.fail_json(msg="%s: the domain allow/block list is managed through Graph's beta b2bManagementPolicies, "
                              "which exists only in the commercial (global) cloud, not in %s. Fix: use cross-tenant "
                              "access settings (access_settings) instead" % (option, module.cloud.name))
@@ -149,20 +150,18 @@ def ensure_domains(module, client, before, after, changed):
     except co.CollaborationError as exc:
         module.fail_json(msg=str(exc))
     mode = "allow" if option == "allowed_domains" else "block"
-    policies = client.get(co.B2B_POLICIES, api="beta", permission="Policy.Read.B2BManagementPolicy").get("value", [])
-    default = next((x for x in policies if x.get("isOrganizationDefault")), None)
-    cur_mode, cur = co.parse_definition(default["definition"]) if default else (None, [])
+    default, cur_mode, cur = co.read_domain_policy(client)
     new_mode, new = co.plan_domains(mode, wanted, p["domains_state"], p["domains_exclusive"], cur_mode, cur)
     key = {"allow": "allowed_domains", "block": "blocked_domains", None: option}
     before[key[cur_mode]] = cur
     after[key[new_mode]] = new
     if (new_mode, sorted(new)) == (cur_mode, sorted(cur)):
         return
-    changed.append(option)
     if cur_mode and new_mode and cur_mode != new_mode:
         module.warn("the tenant's %s list (%s) is replaced by an %s list: a tenant has one or the other"
                     % (cur_mode, ", ".join(cur), new_mode))
     if module.check_mode:
+        changed.append(option)
         return
     body = {"definition": co.definition(new_mode, new)}
     if default:
@@ -172,6 +171,7 @@ def ensure_domains(module, client, before, after, changed):
         body.update(displayName="B2BManagementPolicy", isOrganizationDefault=True)
         client.post(co.B2B_POLICIES, body, api="beta", expected=(201,),
                     permission="Policy.ReadWrite.B2BManagementPolicy")
+    changed.append(option)
 
 
 def main():

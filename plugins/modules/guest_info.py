@@ -21,7 +21,8 @@ author:
 options:
   emails:
     description:
-      - Look up these addresses (mail or other mails) instead of listing all guests. Members are found too.
+      - Look up these addresses (mail, other mails or user principal name) instead of listing all guests.
+        Members are found too, so a home tenant can tell the UPN of a person known by mail.
     type: list
     elements: str
   external_user_state:
@@ -91,7 +92,7 @@ def main():
             if p["external_user_state"]:
                 flt += " and externalUserState eq %s" % gu.odata_string(p["external_user_state"])
             users = list(client.paged("users", params={"$filter": flt, "$select": ",".join(gu.GUEST_FIELDS)},
-                                      permission="User.Read.All"))
+                                      permission=gu.READ_PERMISSION))
     except Exception as exc:  # GraphError / AuthError become one clear failure
         module.fail_from(exc)
     result["guests"] = [gu.shape(u) for u in users]

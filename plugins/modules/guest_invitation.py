@@ -15,7 +15,8 @@ version_added: 0.1.0
 description:
   - Invites each listed person as a guest of the tenant unless a guest with that address already exists;
     updates the user type of existing guests where it differs; removes guests with O(state=absent).
-  - Existing guests are found by C(mail) or C(otherMails) with exact-match filters, 20 per JSON batch request.
+  - Existing guests are found by C(mail), C(otherMails) or C(userPrincipalName) with exact-match filters, 20 per
+    JSON batch request.
     Invitations are sent in batches too; Graph allows 150 invitations per 5 seconds per tenant, and
     throttled items are retried after the time Graph asks for.
   - Users of a tenant in another Microsoft cloud must be invited by their user principal name (UPN), because
@@ -221,7 +222,8 @@ def apply(module, client, writes):
     for (entry, req), answer in zip(writes, answers):
         if answer["status"] >= 300 or answer["status"] == 0:
             entry["changed"] = False
-            failures.append("%s: %s" % (entry["email"], client.batch_error(req, answer)))
+            error = client.batch_error(req, answer, gu.WRITE_PERMISSIONS[req["method"]])
+            failures.append("%s: %s" % (entry["email"], error))
             continue
         body = answer.get("body") or {}
         if req["url"] == "/invitations":

@@ -20,7 +20,10 @@ description:
   - The cloud is read from the tenant's public OpenID configuration, which needs no credentials.
   - With credentials, the module also asks the caller's Graph for the tenant's display name and default
     domain. Graph answers that only for tenants it can resolve (not for every tenant of another cloud);
-    when it cannot, the module warns and still returns what discovery found.
+    when it cannot, or when the app lacks C(CrossTenantInformation.ReadBasic.All), the module warns and
+    still returns what discovery found.
+  - With credentials, it also returns the application permissions the credential's token carries
+    (RV(permissions)), so a run can check them before it changes anything. The token itself is never returned.
   - When O(cloud) names the caller's own cloud, RV(pair) tells whether B2B between the two clouds is
     supported.
 author:
@@ -124,6 +127,19 @@ federation_brand_name:
   description: The tenant's federation brand name, from Graph (often null).
   returned: when credentials were given and Graph could resolve the tenant
   type: str
+permissions:
+  description:
+    - The application permissions (C(roles) claim) of the access token the credentials give, sorted.
+    - Null when the token is not a JWT (an opaque supplied O(access_token)), so nothing can be told.
+  returned: when credentials were given
+  type: list
+  elements: str
+  sample: [Policy.Read.All, Policy.ReadWrite.CrossTenantAccess, User.Invite.All]
+app_id:
+  description: The application (client) ID the token was issued to (C(appid) or C(azp) claim).
+  returned: when credentials were given
+  type: str
+  sample: 40dd6633-5254-4834-8dda-745e5dd9949e
 token_source:
   description: Where the access token came from (C(identity_provider), C(cache), C(supplied)), when Graph was used.
   returned: when credentials were given
@@ -199,13 +215,21 @@ def main():
             result.update(display_name=info.get("displayName"), default_domain=info.get("defaultDomainName"),
                           federation_brand_name=info.get("federationBrandName"))
         except GraphError as exc:
-            if exc.status != 404:
-                module.fail_from(exc)
-            module.warn("Graph in cloud %s could not resolve tenant %s (%s); tenants of another cloud often cannot "
-                        "be looked up, so only discovery results are returned" % (module.cloud.name, tenant, exc.code))
+            if exc.status == 404:
+                module.warn("Graph in cloud %s could not resolve tenant %s (%s); tenants of another cloud often "
+                            "cannot be looked up, so only discovery results are returned"
+                            % (module.cloud.name, tenant, exc.code))
+            elif exc.status == 403:
+                module.warn("the display name and default domain of %s were not looked up: %s" % (tenant, exc))
+            else:
+                module.fail_from(exc, **result)
         except auth.AuthError as exc:
-            module.fail_from(exc)
-        result["token_source"] = module.token_source
+            # what discovery found goes with the failure: a wrong `cloud` is the usual cause
+            module.fail_from(exc, **result)
+        claims = module.token_claims()
+        # A JWT without `roles` carries no application permission; an opaque token tells nothing (null).
+        result.update(permissions=sorted(set(claims.get("roles") or [])) if claims else None,
+                      app_id=claims.get("appid") or claims.get("azp"), token_source=module.token_source)
     module.exit_json(changed=False, **result)
 
 

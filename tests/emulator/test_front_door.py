@@ -105,3 +105,23 @@ def test_state_file_keeps_settings_across_runs(tmp_path):
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_snapshot_and_restore(emulator):
+    ctap = "/v1.0/policies/crossTenantAccessPolicy"
+    emulator.as_admin("contoso", "PATCH", ctap, {"allowedCloudEndpoints": ["microsoftonline.us"]})
+    emulator.admin("POST", "/_emulator/snapshots/gov-enabled")
+    emulator.as_admin("contoso", "PATCH", ctap, {"allowedCloudEndpoints": []})
+    emulator.faults({"host": "graph", "status": 503, "times": 1})
+    assert emulator.graph("contoso", "GET", "/policies/crossTenantAccessPolicy").status_code == 503
+    emulator.admin("POST", "/_emulator/snapshots/gov-enabled/restore")
+    # the snapshot's data is back; faults and the log are cleared as by a reset
+    r = emulator.graph("contoso", "GET", "/policies/crossTenantAccessPolicy")
+    assert r.status_code == 200 and r.json()["allowedCloudEndpoints"] == ["microsoftonline.us"]
+    assert [e["path"] for e in emulator.log()] == ["/v1.0/policies/crossTenantAccessPolicy"]
+    # a restored snapshot is a copy: changing the state does not change the snapshot
+    emulator.as_admin("contoso", "PATCH", ctap, {"allowedCloudEndpoints": []})
+    emulator.admin("POST", "/_emulator/snapshots/gov-enabled/restore")
+    assert emulator.state("contoso")["data"]["ctap"]["policy"]["allowedCloudEndpoints"] == ["microsoftonline.us"]
+    r = emulator.http.post(emulator.url + "/_emulator/snapshots/nothing-like-it/restore", verify=emulator.ca, timeout=30)
+    assert r.status_code == 404

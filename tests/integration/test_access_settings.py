@@ -136,11 +136,16 @@ def test_bad_input_before_any_write(run_playbook, emulator, connection, gov_part
     assert writes(emulator) == 0
 
 
-def test_unknown_partner_names_the_fix(run_playbook, emulator, connection):
+def test_check_mode_plans_a_partner_an_earlier_task_would_add(run_playbook, emulator, connection):
     gcc = emulator.tenant("woodgrove_gcc")["id"]
-    run = run_playbook(play(connection("contoso"), [_task("missing", partner=gcc, b2b_collaboration_inbound=ALL_IN)]))
-    res = run.task("missing")
-    assert res["status"] == "failed" and "add it first with entra.crosscloud.partner" in res["result"]["msg"]
+    args = dict(partner=gcc, b2b_collaboration_inbound=ALL_IN, inbound_trust={"mfa": True})
+    run = run_playbook(play(connection("contoso"), [_task("planned", **args)]), check=True, diff=True)
+    res = run.task("planned")
+    assert res["status"] == "ok" and res["result"]["changed"] is True, res["result"]
+    assert res["result"]["changed_settings"] == ["b2b_collaboration_inbound", "inbound_trust"]
+    assert res["result"]["diff"]["before"]["b2b_collaboration_inbound"] is None
+    assert any("check mode: assuming an earlier task adds it" in w for w in res["result"]["warnings"])
+    assert writes(emulator) == 0
 
 
 @pytest.mark.parametrize("args,needle", [
@@ -152,3 +157,17 @@ def test_default_refuses_partner_only_options(run_playbook, emulator, connection
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
     assert writes(emulator) == 0
+
+
+def test_unknown_partner_fails_with_zero_writes(run_playbook, emulator, connection):
+    """A partner that is not there: failed, the fix named, nothing written or created."""
+    gcc = emulator.tenant("woodgrove_gcc")["id"]
+    run = run_playbook(play(connection("contoso"), [_task("missing", partner=gcc, partner_cloud="global",
+                                                          b2b_collaboration_inbound=ALL_IN)]))
+    res = run.task("missing")
+    assert res["status"] == "failed", res["result"]
+    assert "partner %s is not a partner organisation" % gcc in res["result"]["msg"]
+    assert "add it first with entra.crosscloud.partner (partner_tenant_id: %s)" % gcc in res["result"]["msg"]
+    assert res["result"].get("changed") is not True
+    assert writes(emulator) == 0
+    assert emulator.state("contoso")["data"]["ctap"]["partners"] == {}

@@ -109,17 +109,25 @@ def test_certificate_credential(run_playbook, emulator):
     assert run.task("cert")["result"]["token_source"] == "identity_provider"
 
 
-def test_missing_permission_is_named(run_playbook, emulator):
+def test_missing_permission_is_named_and_the_granted_ones_returned(run_playbook, emulator):
+    """tenant_info's Graph lookup is an extra: without its permission it warns, naming the permission,
+    and still returns discovery and the (empty) permissions of the token, which preflight checks."""
     t = emulator.tenant("contoso")
     app = [a for a in t["apps"] if a["display_name"] == "app without consent"][0]
     task = _lookup("no consent", "woodgrove.gov", tenant_id=t["id"], client_id=app["client_id"],
                    client_secret=app["client_secret"], cloud="global")
     run = run_playbook(play(None, [task]))
     res = run.task("no consent")
-    assert res["status"] == "failed"
-    assert "403 Authorization_RequestDenied" in res["result"]["msg"]
-    assert "grant the application permission CrossTenantInformation.ReadBasic.All" in res["result"]["msg"]
-    assert res["result"]["error"]["code"] == "Authorization_RequestDenied"
+    assert res["status"] == "ok" and res["result"]["cloud"] == "global", res["result"]
+    assert res["result"]["permissions"] == [] and res["result"]["app_id"] == app["client_id"]
+    warning = " ".join(res["result"]["warnings"])
+    assert "403 Authorization_RequestDenied" in warning
+    assert "grant the application permission CrossTenantInformation.ReadBasic.All" in warning
+    assert "display_name" not in res["result"]
+    reader = [a for a in t["apps"] if a["display_name"] == "read-only auditor"][0]
+    run = run_playbook(play(None, [_lookup("reader", "woodgrove.gov", tenant_id=t["id"], client_id=reader["client_id"],
+                                           client_secret=reader["client_secret"], cloud="global")]))
+    assert run.task("reader")["result"]["permissions"] == sorted(reader["roles"])
 
 
 def test_graph_cannot_resolve_other_cloud_tenant_is_a_warning(run_playbook, emulator, connection):

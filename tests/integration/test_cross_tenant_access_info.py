@@ -40,7 +40,8 @@ def test_export_everything(run_playbook, emulator, connection):
         "display_name": "Woodgrove", "user_sync_inbound": {"is_sync_allowed": True}}
     assert res["external_collaboration"] == {"allow_invites_from": "everyone", "guest_user_role": "guest",
                                              "allow_email_verified_users_to_join_organization": False,
-                                             "allowed_to_sign_up_email_based_subscriptions": True}
+                                             "allowed_to_sign_up_email_based_subscriptions": True,
+                                             "email_otp_for_guests": "default"}
     batches = [e for e in emulator.log() if e["path"].endswith("/$batch")]
     assert len(batches) == 1      # five identity-sync reads in one batch
     assert emulator.counts()["graph_writes"] == 0
@@ -69,5 +70,14 @@ def test_reader_app_is_enough_and_bad_partner_refused(run_playbook, emulator):
     conn = {"tenant_id": t["id"], "client_id": reader["client_id"], "client_secret": reader["client_secret"]}
     run = run_playbook(play(conn, [{"name": "info", "entra.crosscloud.cross_tenant_access_info": {}}]))
     assert run.rc == 0, run.output
+    info = run.task("info")
+    assert info["status"] == "ok" and info["result"]["changed"] is False
+    assert info["result"]["cloud_settings"]["allowed_cloud_endpoints"] == []
+    assert info["result"]["external_collaboration"]["allow_invites_from"] == "everyone"
+    counts = emulator.counts()
+    assert counts["graph_requests"] > 0 and counts["graph_writes"] == 0 and counts["by_status"].get("403") is None
+    seen = emulator.log()[-1]["seq"]
     run = run_playbook(play(conn, [{"name": "bad", "entra.crosscloud.cross_tenant_access_info": {"partner": "x"}}]))
-    assert "is not a tenant ID" in run.task("bad")["result"]["msg"]
+    res = run.task("bad")
+    assert res["status"] == "failed" and "partner 'x' is not a tenant ID" in res["result"]["msg"], res["result"]
+    assert emulator.counts(since=seen)["total"] == 0       # refused before signing in or reading anything

@@ -85,5 +85,35 @@ def test_missing_permission_named(run_playbook, emulator):
     t = emulator.tenant("contoso")
     reader = [a for a in t["apps"] if a["display_name"] == "read-only auditor"][0]
     conn = {"tenant_id": t["id"], "client_id": reader["client_id"], "client_secret": reader["client_secret"]}
+    before = emulator.state("contoso")["data"]["authorization_policy"]
     run = run_playbook(play(conn, [_task("reader", allow_invites_from="none")]))
-    assert "Policy.ReadWrite.Authorization" in run.task("reader")["result"]["msg"]
+    res = run.task("reader")
+    assert res["status"] == "failed", res["result"]
+    assert "grant the application permission Policy.ReadWrite.Authorization" in res["result"]["msg"]
+    assert res["result"].get("changed") is not True          # the one write was refused: nothing changed
+    patches = [e for e in emulator.log() if e["method"] == "PATCH"]
+    assert [(e["status"], e["body"]) for e in patches] == [(403, {"allowInvitesFrom": "none"})]
+    assert emulator.state("contoso")["data"]["authorization_policy"] == before
+
+
+def test_failure_after_an_earlier_area_was_written_reports_changed(run_playbook, emulator, connection):
+    emulator.faults({"host": "graph", "method": "PATCH", "path": "authorizationPolicy$", "status": 500, "times": 5})
+    run = run_playbook(play(connection("contoso"), [_task("both", blocked_domains=["live.com"],
+                                                          allow_invites_from="none")]))
+    res = run.task("both")
+    assert res["status"] == "failed" and "500" in res["result"]["msg"], res["result"]
+    assert res["result"]["changed"] is True                   # the domain list was written before the failure
+    assert _domain_lists(emulator) == ([], ["live.com"])
+    assert emulator.state("contoso")["data"]["authorization_policy"]["allowInvitesFrom"] == "everyone"
+
+
+@pytest.mark.parametrize("others", [{"allow_invites_from": "everyone"}, {"email_otp_for_guests": "disabled"}])
+def test_domain_lists_outside_global_refused_before_other_areas_are_written(run_playbook, emulator, connection,
+                                                                            others):
+    before = emulator.state("tailspin_gcch")["data"]
+    run = run_playbook(play(connection("tailspin_gcch"), [_task("bad", blocked_domains=["live.com"], **others)]))
+    res = run.task("bad")
+    assert res["status"] == "failed", res["result"]
+    assert "only in the commercial (global) cloud" in res["result"]["msg"]
+    assert writes(emulator) == 0
+    assert emulator.state("tailspin_gcch")["data"] == before

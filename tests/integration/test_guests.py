@@ -75,9 +75,14 @@ def test_cross_cloud_warning_and_unsupported_pair(run_playbook, emulator, connec
     assert run.rc == 0, run.output
     assert any("must be invited by their UPN" in w for w in run.task("by mail")["result"]["warnings"])
     assert not run.task("by upn")["result"].get("warnings")
+    seen, written = emulator.log()[-1]["seq"], writes(emulator)
     run = run_playbook(play(connection("tailspin_gcch"), [_invite("china", [{"email": "li.wei@fabrikam.cn"}],
                                                                   home_cloud="china")]))
-    assert "not supported" in run.task("china")["result"]["msg"]
+    res = run.task("china")
+    assert res["status"] == "failed" and "not supported" in res["result"]["msg"], res["result"]
+    assert "home_cloud china" in res["result"]["msg"]
+    assert writes(emulator) == written and emulator.counts(since=seen)["graph_requests"] == 0
+    assert "li.wei@fabrikam.cn" not in _guests(emulator, "tailspin_gcch")
 
 
 def test_invitations_refused_by_policy_are_reported(run_playbook, emulator, connection):

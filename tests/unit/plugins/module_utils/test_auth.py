@@ -163,3 +163,20 @@ def test_certificate_file_without_key(tmp_path):
     with pytest.raises(auth.AuthError) as err:
         auth.get_access_token(settings(tmp_path, client_secret=None, client_certificate_path=str(pem)))
     assert "holds no PEM private key" in str(err.value)
+
+
+def _jwt(claims):
+    import base64
+    part = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return "eyJhbGciOiJSUzI1NiJ9.%s.c2lnbmF0dXJl" % part
+
+
+def test_token_claims_read_roles_without_the_token():
+    claims = {"roles": ["Policy.Read.All", "User.Invite.All"], "appid": "40dd6633-5254-4834-8dda-745e5dd9949e",
+              "tid": "t1", "aud": "https://graph.microsoft.us"}
+    assert auth.token_claims(_jwt(claims)) == claims
+
+
+@pytest.mark.parametrize("token", ["opaque-token-value", "a.b", "a.%%%.c", "", None, "a.bnVsbA.c"])
+def test_token_claims_of_a_token_that_is_not_a_jwt_are_empty(token):
+    assert auth.token_claims(token) == {}
