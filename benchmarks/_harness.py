@@ -68,7 +68,8 @@ def collections_path():
     return root
 
 
-def run_playbook(path, emulator, env=None, args=()):
+def run_playbook(path, emulator, env=None, args=(), output=False):
+    """Seconds the playbook took (and its stdout, with output=True); exits if it failed."""
     cmd = [os.path.join(BIN, "ansible-playbook"), path] + list(args)
     full = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ENTRA_CLOUDS_FILE=emulator.clouds_file,
                 ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
@@ -80,7 +81,7 @@ def run_playbook(path, emulator, env=None, args=()):
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit("playbook failed: %s" % path)
-    return seconds
+    return (seconds, proc.stdout) if output else seconds
 
 
 def table(rows, columns):

@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# Copyright: entra.crosscloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters the roles use to turn inventory data into decisions; the logic is module_utils/pairing.py.
+
+Each filter is documented in the .yml file of its name beside this one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.entra.crosscloud.plugins.module_utils import pairing
+from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError, load_catalogue
+
+# Host variables named like the modules' connection options (doc_fragments/graph.py).
+CONNECTION_KEYS = ("tenant_id", "cloud", "client_id", "client_secret", "client_certificate_path",
+                   "client_certificate_password", "client_certificate_thumbprint", "access_token", "clouds_file",
+                   "ca_path", "validate_certs", "token_cache", "token_cache_dir", "timeout")
+
+
+def _catalogue(clouds_file):
+    try:
+        return load_catalogue(clouds_file or os.environ.get("ENTRA_CLOUDS_FILE") or None)
+    except CloudError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def _get(mapping, key, default=None):
+    """mapping[key] for plain dicts and Ansible's lazily templated host variables alike."""
+    try:
+        value = mapping[key]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None else value
+
+
+def connection(host_vars):
+    """The module connection options a tenant's host variables give (plus its entra_connection mapping)."""
+    out = {}
+    for key in CONNECTION_KEYS:
+        value = _get(host_vars, key)
+        if value is not None and value != "":
+            out[key] = value
+    extra = _get(host_vars, "entra_connection", {})
+    if not isinstance(extra, dict):
+        raise AnsibleFilterError("entra_connection must be a mapping of connection options, got %r" % (extra,))
+    unknown = sorted(set(extra) - set(CONNECTION_KEYS))
+    if unknown:
+        raise AnsibleFilterError("entra_connection: unknown option(s) %s; use any of %s"
+                                 % (", ".join(unknown), ", ".join(CONNECTION_KEYS)))
+    out.update((k, v) for k, v in extra.items() if v is not None)
+    return out
+
+
+def _clouds(hostvars, hosts):
+    return dict((h, _get(_get(hostvars, h, {}), "cloud", "global")) for h in hosts)
+
+
+def partnerships(data, hostvars, hosts, removal=False, clouds_file=None):
+    """entra_partnerships -> {pairs, problems} (see pairing.normalise); clouds come from each host's `cloud`."""
+    hosts = list(hosts or [])
+    return pairing.normalise(data, hosts, _clouds(hostvars, hosts), _catalogue(clouds_file), removal=removal)
+
+
+def partners_of(pairs, host):
+    return pairing.partners_of(pairs, host)
+
+
+def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, external_collaboration=None,
+                    writes=True, verify=True, domain_lists=False, clouds_file=None):
+    """Problems of one tenant from its tenant_info result and what the run will do there."""
+    catalogue = _catalogue(clouds_file)
+    entries, _problems = pairing.declared_pairs(partnerships)
+    guests = guests if isinstance(guests, list) else []
+    try:
+        global_cloud = catalogue.resolve(cloud).endpoint == "microsoftonline.com"
+    except CloudError:
+        global_cloud = False
+    needs = pairing.required_permissions(
+        has_partners=any(host in tenants for _w, tenants, _s in entries), writes=writes, verify=verify,
+        domain_lists=domain_lists and global_cloud, external_collaboration=external_collaboration,
+        invites_guests=any(isinstance(g, dict) and g.get("resource") == host and g.get("people") for g in guests),
+        resolves_guests=any(isinstance(g, dict) and g.get("home") == host for g in guests))
+    return pairing.tenant_problems(host, cloud, dict(discovery or {}), catalogue, needs)
+
+
+def access_matrix(pairs, hostvars, hosts, export_var="verify_export", tenant_var="preflight_tenant",
+                  clouds_file=None):
+    """Both directions of every pair, from each tenant's export (hostvars[host][export_var])."""
+    tenants = {}
+    for host in hosts or []:
+        hv = _get(hostvars, host, {})
+        facts = _get(hv, tenant_var, {})
+        tenants[host] = {"tenant_id": str(_get(hv, "tenant_id", "")).lower(), "cloud": _get(hv, "cloud"),
+                         "domain": _get(facts, "default_domain"), "export": _get(hv, export_var)}
+    try:
+        return pairing.matrix(pairs, tenants, _catalogue(clouds_file))
+    except (KeyError, CloudError) as exc:
+        raise AnsibleFilterError("access_matrix: %s" % exc)
+
+
+def matrix_report(rows):
+    """One readable line per direction, then one per problem (with its side and fix)."""
+    lines = []
+    for row in rows or []:
+        mark = "ok" if row["ok"] else "FAILED"
+        expected = " (declared blocked)" if row["expected"] == "blocked" else ""
+        lines.append("%s -> %s: %s%s [%s]" % (row["home"], row["resource"], row["status"], expected, mark))
+        for p in row["problems"]:
+            lines.append("    %s side (%s), %s: %s. Fix: %s"
+                         % (p["side"], p["tenant"] or "both tenants", p["setting"], p["message"], p["fix"]))
+        for note in row.get("notes") or []:
+            lines.append("    note: %s" % note)
+    return lines
+
+
+def run_summary(hosts, hostvars, check_mode=False):
+    """The closing summary of pair_tenants.yml: changes per tenant, the access matrix, guests."""
+    hosts = list(hosts or [])
+    lines = ["What %s on each tenant:" % ("would change" if check_mode else "changed")]
+    for host in hosts:
+        changes = _get(_get(hostvars, host, {}), "partnership_changes")
+        if changes is None:
+            lines.append("  %s: not configured (it failed earlier in this run)" % host)
+        else:
+            lines.append("  %s: %s" % (host, "; ".join(changes) if changes else "nothing"))
+    rows = next((m for m in (_get(_get(hostvars, h, {}), "verify_matrix") for h in hosts) if m is not None), None)
+    lines.append("Who can collaborate where (home tenant's users -> resource tenant)%s:"
+                 % (" - the state before the predicted changes" if check_mode else ""))
+    if rows is None:
+        lines.append("  not verified (the verify step did not run)")
+    else:
+        lines.extend("  " + line for line in matrix_report(rows))
+    guests = [(h, r) for h in hosts for r in (_get(_get(hostvars, h, {}), "guests_report") or [])]
+    if guests:
+        lines.append("Guests%s:" % (" (planned)" if check_mode else ""))
+        for host, report in guests:
+            words = (("invited", "invited"), ("existing", "already there"), ("skipped", "skipped, not found at home"))
+            parts = ["%s %s" % (word, ", ".join(report[key])) for key, word in words if report.get(key)]
+            lines.append("  %s <- %s: %s" % (host, report.get("home"), "; ".join(parts) or "nobody"))
+    return lines
+
+
+def unused_clouds(removed, remaining, clouds_file=None):
+    try:
+        return pairing.unused_clouds(removed, remaining, _catalogue(clouds_file))
+    except CloudError as exc:
+        raise AnsibleFilterError("unused_clouds: %s" % exc)
+
+
+def invites_for(entry, lookup=None):
+    return pairing.invites_for(entry, lookup)
+
+
+def partnerships_from_exports(hosts, hostvars, export_var="audit_export"):
+    """entra_partnerships rebuilt from each host's export (hostvars[host][export_var])."""
+    tenants = {}
+    for host in hosts or []:
+        hv = _get(hostvars, host, {})
+        tenants[host] = {"tenant_id": str(_get(hv, "tenant_id", "")).lower(), "export": _get(hv, export_var)}
+    return pairing.partnerships_from_exports(tenants)
+
+
+def guest_plan(data, resource, hosts):
+    try:
+        return pairing.guest_plan(data, resource, list(hosts or []))
+    except pairing.PairingError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "access_matrix": access_matrix,
+            "connection": connection,
+            "guest_plan": guest_plan,
+            "invites_for": invites_for,
+            "matrix_report": matrix_report,
+            "partners_of": partners_of,
+            "partnerships": partnerships,
+            "partnerships_from_exports": partnerships_from_exports,
+            "run_summary": run_summary,
+            "tenant_problems": tenant_problems,
+            "unused_clouds": unused_clouds,
+        }

@@ -1,0 +1,592 @@
+# -*- coding: utf-8 -*-
+# Copyright: entra.crosscloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to entra.crosscloud: partnerships as inventory data, and what the roles decide from it.
+
+Pure functions only (no Graph calls): the roles' filters (plugins/filter/pairing.py) wrap them.
+- normalise(): the `entra_partnerships` variable -> validated pairs with each side's settings;
+- partners_of(): one tenant's partners;
+- required_permissions() / permission_problems(): what a run needs from each tenant's app;
+- verdict(): can a user of a home tenant collaborate in a resource tenant, and what stands in the way;
+- partnerships_from_exports(): cross_tenant_access_info exports back into `entra_partnerships`;
+- guest_plan(): the `entra_guests` variable -> what to invite into one resource tenant.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.entra.crosscloud.plugins.module_utils import access
+from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError
+
+# Settings a side of a partnership may give: access_settings' options, in its words.
+SIDE_OPTIONS = tuple(sorted(access.ALL_SETTINGS))
+TRUST_FLAGS = tuple(sorted(access.TRUST))
+CONSENT_FLAGS = tuple(sorted(access.CONSENT))
+OPEN = {"users_and_groups": {"access": "allowed", "targets": ["all"]},
+        "applications": {"access": "allowed", "targets": ["all"]}}
+# A side that says nothing collaborates both ways with everyone: explicit, because Microsoft's
+# defaults may not apply to a partner in another cloud.
+DEFAULT_SIDE = {"b2b_collaboration_inbound": OPEN, "b2b_collaboration_outbound": OPEN}
+PAIR_KEYS = ("tenants", "settings", "settings_by_tenant")
+HUB_KEYS = ("hub", "spokes", "settings", "hub_settings", "spoke_settings")
+
+
+class PairingError(Exception):
+    """Bad partnership or guest data; the message names the entry, the value and the fix."""
+
+
+def merge(base, over):
+    """Recursive merge of settings: mappings merge key by key, anything else (lists too) replaces."""
+    out = copy.deepcopy(base) if isinstance(base, dict) else {}
+    for key, value in (over or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _side_problems(where, settings, cross_cloud):
+    """Every problem with one side's settings, checked as access_settings would check them."""
+    problems = []
+    if not isinstance(settings, dict):
+        return ["%s must be a mapping of access settings, got %r" % (where, settings)]
+    for option in sorted(set(settings) - set(SIDE_OPTIONS)):
+        problems.append("%s: %r is not an access setting; use any of %s" % (where, option, ", ".join(SIDE_OPTIONS)))
+    for option in sorted(set(settings) & set(access.B2B_SETTINGS)):
+        value = settings[option]
+        if value is None:
+            continue
+        if not isinstance(value, dict) or set(value) - set(access.KINDS):
+            problems.append("%s: %s must be a mapping with users_and_groups and/or applications, got %r"
+                            % (where, option, value))
+            continue
+        graph = {}
+        for kind_option, kind in access.KINDS.items():
+            half = value.get(kind_option)
+            if half is None:
+                continue
+            try:
+                if not isinstance(half, dict):
+                    raise access.AccessError("%s.%s must be a mapping with access and targets, got %r"
+                                             % (option, kind_option, half))
+                graph[kind] = access.to_graph_target_config(option, kind_option, half)
+            except access.AccessError as exc:
+                problems.append("%s: %s" % (where, exc))
+        try:
+            access.check_consistency(option, graph, cross_cloud)
+        except access.AccessError as exc:
+            problems.append("%s: %s" % (where, exc))
+    for option, flags in (("inbound_trust", TRUST_FLAGS), ("automatic_user_consent", CONSENT_FLAGS)):
+        value = settings.get(option)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            problems.append("%s: %s must be a mapping of %s, got %r" % (where, option, ", ".join(flags), value))
+            continue
+        for flag in sorted(value):
+            if flag not in flags:
+                problems.append("%s: %s: %r is not a flag; use any of %s" % (where, option, flag, ", ".join(flags)))
+            elif not isinstance(value[flag], bool):
+                problems.append("%s: %s.%s must be true or false, got %r" % (where, option, flag, value[flag]))
+    return problems
+
+
+def declared_pairs(data):
+    """(where, tenants, side settings by tenant) for each pair the data declares, plus problems."""
+    out, problems = [], []
+    if data is None:
+        return out, problems
+    if not isinstance(data, list):
+        return out, ["entra_partnerships must be a list of pairs ({tenants: [a, b]}) or hubs ({hub: h, spokes: "
+                     "[...]}), got %r" % (data,)]
+    for index, entry in enumerate(data):
+        where = "entra_partnerships[%d]" % index
+        if isinstance(entry, (list, tuple)):
+            entry = {"tenants": list(entry)}
+        if not isinstance(entry, dict):
+            problems.append("%s must be {tenants: [a, b]} or {hub: h, spokes: [...]}, got %r" % (where, entry))
+            continue
+        if "hub" in entry:
+            unknown = sorted(set(entry) - set(HUB_KEYS))
+            spokes = entry.get("spokes")
+            if unknown or not isinstance(spokes, list) or not spokes:
+                problems.append("%s: a hub entry takes %s, with a non-empty list of spokes%s"
+                                % (where, ", ".join(HUB_KEYS),
+                                   ("; unknown key(s) %s" % ", ".join(unknown)) if unknown else ""))
+                continue
+            common = entry.get("settings") or {}
+            hub_side = merge(common, entry.get("hub_settings"))
+            spoke_side = merge(common, entry.get("spoke_settings"))
+            for spoke in spokes:
+                out.append(("%s (spoke %s)" % (where, spoke), [entry["hub"], spoke],
+                            {entry["hub"]: hub_side, spoke: spoke_side}))
+            continue
+        unknown = sorted(set(entry) - set(PAIR_KEYS))
+        tenants = entry.get("tenants")
+        if unknown or not isinstance(tenants, list) or len(tenants) != 2:
+            problems.append("%s: a pair entry takes tenants (exactly two inventory hosts), settings and "
+                            "settings_by_tenant%s" % (where, ("; unknown key(s) %s" % ", ".join(unknown))
+                                                      if unknown else ""))
+            continue
+        by_tenant = entry.get("settings_by_tenant") or {}
+        if not isinstance(by_tenant, dict) or set(by_tenant) - set(tenants):
+            problems.append("%s.settings_by_tenant must map the pair's own tenants (%s) to settings"
+                            % (where, ", ".join(str(t) for t in tenants)))
+            continue
+        common = entry.get("settings") or {}
+        out.append((where, list(tenants), dict((t, merge(common, by_tenant.get(t))) for t in tenants)))
+    return out, problems
+
+
+def normalise(data, hosts, clouds, catalogue, removal=False):
+    """Validate `entra_partnerships`; return {"pairs": [...], "problems": [...]}, every problem at once.
+
+    hosts: the inventory hosts (tenants) in this run; clouds: host -> declared cloud name;
+    removal: the pairs are to be taken apart, so their settings and cloud pair do not matter.
+    Each pair: name, tenants [a, b], status (same_cloud / supported / unsupported), explanation,
+    cross_cloud, settings {a: side settings, b: ...} (DEFAULT_SIDE merged with what the data says).
+    """
+    entries, problems = declared_pairs(data)
+    hosts = list(hosts or [])
+    pairs, seen = [], {}
+    for where, tenants, sides in entries:
+        a, b = [str(t) for t in tenants]
+        name = "%s <-> %s" % (a, b)
+        missing = [t for t in (a, b) if t not in hosts]
+        if a == b:
+            problems.append("%s: %s is paired with itself; a pair is two different tenants" % (where, a))
+            continue
+        if missing:
+            problems.append("%s (%s): %s not in this run's tenants (%s). Fix: add it to the inventory group, or "
+                            "drop --limit; both sides of a pair are configured together"
+                            % (where, name, " and ".join(missing), ", ".join(hosts) or "none"))
+            continue
+        key = frozenset((a, b))
+        if key in seen:
+            problems.append("%s (%s) repeats %s; list each pair once" % (where, name, seen[key]))
+            continue
+        seen[key] = where
+        try:
+            status = catalogue.pair_status(clouds[a], clouds[b])
+            explanation = catalogue.explain_pair(clouds[a], clouds[b])
+        except (CloudError, KeyError) as exc:
+            problems.append("%s (%s): %s" % (where, name, exc))
+            continue
+        if status == "unsupported" and not removal:
+            problems.append("%s (%s): %s" % (where, name, explanation))
+        cross_cloud = status != "same_cloud"
+        settings = {}
+        for tenant in (a, b):
+            side = merge(DEFAULT_SIDE, sides[tenant])
+            if not removal:
+                problems.extend(_side_problems("%s, %s's side" % (where, tenant), side, cross_cloud))
+            settings[tenant] = side
+        pairs.append({"name": name, "tenants": [a, b], "status": status, "explanation": explanation,
+                      "cross_cloud": cross_cloud, "settings": settings})
+    return {"pairs": pairs, "problems": problems}
+
+
+def partners_of(pairs, host):
+    """The partners of one tenant: [{partner, pair, status, cross_cloud, settings (this side's)}]."""
+    out = []
+    for pair in pairs or []:
+        if host not in pair["tenants"] or pair["status"] == "unsupported":
+            continue
+        other = [t for t in pair["tenants"] if t != host][0]
+        out.append({"partner": other, "pair": pair["name"], "status": pair["status"],
+                    "cross_cloud": pair["cross_cloud"], "settings": pair["settings"][host]})
+    return out
+
+
+# ---- permissions ----------------------------------------------------------------------------------
+
+# What a run does -> application permissions, any one of which is enough (Microsoft's least
+# privileged first; the higher ones Graph also accepts).
+CAPABILITIES = {
+    "read cross-tenant access settings": ("Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess"),
+    "change cross-tenant access settings": ("Policy.ReadWrite.CrossTenantAccess",),
+    "read who may invite and the guest role": ("Policy.Read.All", "Policy.ReadWrite.Authorization"),
+    "change who may invite and the guest role": ("Policy.ReadWrite.Authorization",),
+    "read the email one-time passcode setting": ("Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"),
+    "change the email one-time passcode setting": ("Policy.ReadWrite.AuthenticationMethod",),
+    "read the domain allow/block list": ("Policy.Read.B2BManagementPolicy", "Policy.ReadWrite.B2BManagementPolicy"),
+    "change the domain allow/block list": ("Policy.ReadWrite.B2BManagementPolicy",),
+    "read users and guests": ("User.Read.All", "User.ReadWrite.All", "Directory.Read.All",
+                              "Directory.ReadWrite.All"),
+    "invite guests": ("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"),
+}
+_AUTHZ_KEYS = ("allow_invites_from", "guest_user_role", "allow_email_verified_users_to_join_organization",
+               "allowed_to_sign_up_email_based_subscriptions")
+
+
+def required_permissions(has_partners=False, writes=True, verify=True, domain_lists=False,
+                         external_collaboration=None, invites_guests=False, resolves_guests=False):
+    """The capabilities (CAPABILITIES keys) one tenant's app needs for what the run does there.
+
+    writes=False is a check-mode run: reading is enough. domain_lists: the verify step reads the
+    tenant's domain allow/block list (commercial cloud only).
+    """
+    needs = []
+
+    def need(*names):
+        needs.extend(n for n in names if n not in needs)
+    if has_partners or verify:
+        need("read cross-tenant access settings")
+    if has_partners and writes:
+        need("change cross-tenant access settings")
+    if verify:
+        need("read who may invite and the guest role", "read the email one-time passcode setting")
+        if domain_lists:
+            need("read the domain allow/block list")
+    ext = external_collaboration or {}
+    if any(ext.get(k) is not None for k in _AUTHZ_KEYS):
+        need("read who may invite and the guest role")
+        if writes:
+            need("change who may invite and the guest role")
+    if ext.get("email_otp_for_guests") is not None:
+        need("read the email one-time passcode setting")
+        if writes:
+            need("change the email one-time passcode setting")
+    if ext.get("allowed_domains") is not None or ext.get("blocked_domains") is not None:
+        need("read the domain allow/block list")
+        if writes:
+            need("change the domain allow/block list")
+    if invites_guests or resolves_guests:
+        need("read users and guests")
+    if invites_guests and writes:
+        need("invite guests")
+    return needs
+
+
+def permission_problems(tenant, granted, needs):
+    """One line per capability the granted permissions do not cover, naming what to grant."""
+    granted = set(granted or [])
+    out = []
+    for capability in needs:
+        choices = CAPABILITIES[capability]
+        if not granted.intersection(choices):
+            out.append("%s: the app cannot %s. Fix: grant the application permission %s (admin consent) to the app "
+                       "in this tenant%s" % (tenant, capability, choices[0],
+                                             (" (or one of %s)" % ", ".join(choices[1:])) if len(choices) > 1 else ""))
+    return out
+
+
+def tenant_problems(host, declared_cloud, discovery, catalogue, needs):
+    """What stops one tenant from taking part, from its tenant_info result (run with its credentials).
+
+    discovery: the registered tenant_info result (failed ones included); needs: required_permissions().
+    """
+    discovery = discovery or {}
+    problems = []
+    # registered with failed_when: false, a failed module still carries its msg (and, when only the
+    # sign-in failed, what discovery found)
+    if discovery.get("failed") or discovery.get("msg"):
+        problems.append("%s: %s" % (host, discovery.get("msg") or "the tenant could not be checked"))
+    elif discovery.get("token_source") is None:
+        problems.append("%s: no credentials: give client_id with client_secret or client_certificate_path (or "
+                        "access_token) for this inventory host" % host)
+    if not discovery.get("cloud"):
+        return problems
+    try:
+        declared = catalogue.resolve(declared_cloud)
+    except CloudError as exc:
+        return problems + ["%s: cloud: %s" % (host, exc)]
+    if discovery.get("cloud") != declared.name:
+        sub_scope = (", sub-scope %s" % discovery["region_sub_scope"]) if discovery.get("region_sub_scope") else ""
+        problems.append("%s: the inventory says cloud %s, but the tenant lives in %s (region scope %s%s). Fix: set "
+                        "cloud: %s for %s" % (host, declared.name, discovery.get("cloud"), discovery.get("region_scope"),
+                                              sub_scope, discovery.get("cloud"), host))
+    if discovery.get("b2b_supported") is False:
+        problems.append("%s: the tenant's region scope %s (legacy US Government) cannot take part in B2B "
+                        "collaboration at all; Microsoft supports it only for USGov tenants"
+                        % (host, discovery.get("region_scope")))
+    if discovery.get("permissions") is not None:
+        problems.extend(permission_problems(host, discovery["permissions"], needs))
+    return problems
+
+
+# ---- effective access -----------------------------------------------------------------------------
+
+def _reach(setting):
+    """How much of a {users_and_groups, applications} setting gets through: 'all', 'some' or 'none'."""
+    levels = []
+    for kind in ("users_and_groups", "applications"):
+        half = (setting or {}).get(kind)
+        if half is None:
+            return "none"
+        everyone = "all" in [t if isinstance(t, str) else None for t in half.get("targets") or []]
+        if half.get("access") == "allowed":
+            levels.append("all" if everyone else "some")
+        else:
+            levels.append("none" if everyone else "some")
+    if "none" in levels:
+        return "none"
+    return "all" if levels == ["all", "all"] else "some"
+
+
+def _effective(export, partner_tenant_id, key, cross_cloud):
+    """(setting, where it comes from) that applies to a partner, as Entra evaluates it.
+
+    A partner's unset setting inherits the tenant default, except for a partner in another cloud,
+    where Microsoft's guidance is that defaults do not apply (the strict reading): unset blocks.
+    """
+    partner = next((p for p in export.get("partners") or [] if p.get("partner") == partner_tenant_id), None)
+    default = (export.get("default") or {}).get(key)
+    if partner is None:
+        return (None, "no partner entry") if cross_cloud else (default, "the default (no partner entry)")
+    value = (partner.get("settings") or {}).get(key)
+    if cross_cloud:
+        if value is None or value.get("users_and_groups") is None or value.get("applications") is None:
+            return None, "the partner entry leaves it unset, and defaults do not apply across clouds"
+        return value, "the partner entry"
+    if value is None:
+        return default, "the default (the partner entry inherits)"
+    merged = dict((k, value.get(k) if value.get(k) is not None else (default or {}).get(k))
+                  for k in ("users_and_groups", "applications"))
+    return merged, "the partner entry"
+
+
+def _domain_refused(external, domain):
+    if not domain or not external:
+        return None
+    allowed, blocked = external.get("allowed_domains"), external.get("blocked_domains")
+
+    def hit(entry):
+        entry = entry.lower()
+        return domain == entry or (entry.startswith("*.") and domain.endswith(entry[1:]))
+    if allowed:
+        return None if any(hit(d) for d in allowed) else "allow list (%s)" % ", ".join(allowed)
+    if blocked and any(hit(d) for d in blocked):
+        return "block list (%s)" % ", ".join(blocked)
+    return None
+
+
+def verdict(home, resource, catalogue):
+    """Can users of `home` collaborate (as B2B guests) in `resource`?
+
+    home/resource: {name, tenant_id, cloud, domain (home's user domain, optional), export (the
+    cross_tenant_access_info result, None when it could not be read), declared (this side's settings
+    from normalise)}. Returns {home, resource, status: open|restricted|blocked|unknown, expected:
+    open|blocked, ok, problems: [{side, tenant, setting, message, fix}], notes: [...]}.
+    """
+    out = {"home": home["name"], "resource": resource["name"], "status": "open", "expected": "open",
+           "ok": False, "problems": [], "notes": []}
+
+    def problem(side, setting, message, fix):
+        tenant = home if side == "home" else resource
+        out["problems"].append({"side": side, "tenant": tenant["name"] if side != "both" else None,
+                                "setting": setting, "message": message, "fix": fix})
+
+    for side, t in (("home", home), ("resource", resource)):
+        if not t.get("export"):
+            out["status"] = "unknown"
+            problem(side, "export", "%s could not be read back (it failed earlier in this run)" % t["name"],
+                    "fix the failure reported for %s above and run again" % t["name"])
+    declared = [_reach((home.get("declared") or {}).get("b2b_collaboration_outbound")),
+                _reach((resource.get("declared") or {}).get("b2b_collaboration_inbound"))]
+    if "none" in declared:
+        out["expected"] = "blocked"
+    if out["status"] == "unknown":
+        return out
+    hc, rc = catalogue.resolve(home["cloud"]), catalogue.resolve(resource["cloud"])
+    status = catalogue.pair_status(hc, rc)
+    cross_cloud = status != "same_cloud"
+    if status == "unsupported":
+        problem("both", "cloud_pair", catalogue.explain_pair(hc, rc), "remove this pair")
+    elif cross_cloud:
+        for side, t, other, oc in (("home", home, resource, rc), ("resource", resource, home, hc)):
+            enabled = (t["export"].get("cloud_settings") or {}).get("allowed_cloud_endpoints") or []
+            if oc.endpoint not in enabled:
+                problem(side, "cloud_settings", "%s has not enabled the %s cloud (%s) in its Microsoft cloud settings"
+                        % (t["name"], oc.name, oc.endpoint),
+                        "entra.crosscloud.cloud_settings with clouds: [%s] on %s" % (oc.name, t["name"]))
+            if not any(p.get("partner") == other["tenant_id"] for p in t["export"].get("partners") or []):
+                problem(side, "partner", "%s has not added %s (%s) as a partner organisation"
+                        % (t["name"], other["name"], other["tenant_id"]),
+                        "entra.crosscloud.partner with partner_tenant_id: %s on %s" % (other["tenant_id"], t["name"]))
+    levels = []
+    for side, t, other, key in (("home", home, resource, "b2b_collaboration_outbound"),
+                                ("resource", resource, home, "b2b_collaboration_inbound")):
+        setting, source = _effective(t["export"], other["tenant_id"], key, cross_cloud)
+        level = _reach(setting)
+        levels.append(level)
+        words = "outbound" if side == "home" else "inbound"
+        if level == "none":
+            problem(side, key, "%s's %s B2B collaboration for %s blocks everyone (from %s)"
+                    % (t["name"], words, other["name"], source),
+                    "entra.crosscloud.access_settings with partner: %s and %s allowing the users and applications "
+                    "on %s" % (other["tenant_id"], key, t["name"]))
+        elif level == "some":
+            out["notes"].append("%s's %s B2B collaboration for %s admits only some users or applications"
+                                % (t["name"], words, other["name"]))
+    refused = _domain_refused(resource["export"].get("external_collaboration"), (home.get("domain") or "").lower())
+    if refused:
+        problem("resource", "domain_list", "%s's domain %s is refused by %s's %s"
+                % (home["name"], home["domain"], resource["name"], refused),
+                "entra.crosscloud.external_collaboration on %s: allow %s or remove it from the block list"
+                % (resource["name"], home["domain"]))
+    elif not home.get("domain"):
+        out["notes"].append("domain lists not checked: %s's domain is not known" % home["name"])
+    if out["problems"]:
+        out["status"] = "blocked"
+    elif "some" in levels:
+        out["status"] = "restricted"
+    out["ok"] = (out["status"] == "blocked") == (out["expected"] == "blocked")
+    return out
+
+
+def matrix(pairs, tenants, catalogue):
+    """verdict() for both directions of every supported pair; tenants: name -> verdict() input."""
+    rows = []
+    for pair in pairs or []:
+        if pair["status"] == "unsupported":
+            continue
+        a, b = pair["tenants"]
+        for home, resource in ((a, b), (b, a)):
+            h = dict(tenants[home], name=home, declared=pair["settings"][home])
+            r = dict(tenants[resource], name=resource, declared=pair["settings"][resource])
+            rows.append(dict(verdict(h, r, catalogue), pair=pair["name"]))
+    return rows
+
+
+# ---- audit ----------------------------------------------------------------------------------------
+
+EXPORTED_OPTIONS = ("b2b_collaboration_inbound", "b2b_collaboration_outbound", "b2b_direct_connect_inbound",
+                    "b2b_direct_connect_outbound", "inbound_trust", "automatic_user_consent")
+
+
+def _side_from_export(settings):
+    out = {}
+    for option in EXPORTED_OPTIONS:
+        value = (settings or {}).get(option)
+        if value is None or (isinstance(value, dict) and all(v is None for v in value.values())):
+            continue
+        out[option] = value
+    return out
+
+
+def partnerships_from_exports(tenants):
+    """Rebuild `entra_partnerships` from exports; tenants: name -> {tenant_id, export}.
+
+    Returns {"entra_partnerships": [...], "half_pairs": [...], "external_partners": [...]}: a pair
+    needs both tenants to list each other; one-sided entries and partners outside the inventory
+    are reported, not guessed at.
+    """
+    by_id = dict((str(t["tenant_id"]).lower(), name) for name, t in tenants.items())
+    pairs, half, external, done = [], [], [], set()
+    for name in sorted(tenants):
+        export = tenants[name].get("export") or {}
+        for partner in export.get("partners") or []:
+            other = by_id.get(str(partner.get("partner")).lower())
+            if other is None:
+                external.append({"tenant": name, "partner_tenant_id": partner.get("partner")})
+                continue
+            key = frozenset((name, other))
+            if key in done:
+                continue
+            back = next((p for p in (tenants[other].get("export") or {}).get("partners") or []
+                         if str(p.get("partner")).lower() == str(tenants[name]["tenant_id"]).lower()), None)
+            if back is None:
+                half.append({"tenant": name, "partner": other})
+                continue
+            done.add(key)
+            pairs.append({"tenants": [name, other],
+                          "settings_by_tenant": {name: _side_from_export(partner.get("settings")),
+                                                 other: _side_from_export(back.get("settings"))}})
+    return {"entra_partnerships": pairs, "half_pairs": half, "external_partners": external}
+
+
+def unused_clouds(removed, remaining, catalogue):
+    """Clouds (names) of removed partners that no remaining partner lives in, compared by endpoint
+    (usgov and usgov_dod are one Entra cloud), so cloud settings can be turned off safely."""
+    keep = set(catalogue.resolve(c).endpoint for c in remaining or [])
+    out, seen = [], set()
+    for name in removed or []:
+        cloud = catalogue.resolve(name)
+        if cloud.endpoint not in keep and cloud.endpoint not in seen:
+            seen.add(cloud.endpoint)
+            out.append(cloud.name)
+    return out
+
+
+# ---- guests ---------------------------------------------------------------------------------------
+
+GUEST_KEYS = ("resource", "home", "home_cloud", "people")
+PERSON_KEYS = ("email", "display_name", "user_type")
+
+
+def guest_plan(data, resource, hosts):
+    """The `entra_guests` entries for one resource tenant: [{home, home_in_run, home_cloud, people}].
+
+    Raises PairingError naming every bad entry (checked for the whole list, whichever tenant runs it).
+    """
+    problems, plan = [], []
+    if data is None:
+        return plan
+    if not isinstance(data, list):
+        raise PairingError("entra_guests must be a list of {resource, home, people}, got %r" % (data,))
+    for index, entry in enumerate(data):
+        where = "entra_guests[%d]" % index
+        if not isinstance(entry, dict) or set(entry) - set(GUEST_KEYS) or not entry.get("resource") \
+                or not isinstance(entry.get("people"), list):
+            problems.append("%s must be {resource: host, home: host, people: [...]} (home_cloud instead of home "
+                            "for a home tenant outside the inventory), got %r" % (where, entry))
+            continue
+        if entry["resource"] not in hosts:
+            problems.append("%s.resource %r is not a tenant of this run (%s)"
+                            % (where, entry["resource"], ", ".join(hosts)))
+            continue
+        home = entry.get("home")
+        if home not in hosts and not entry.get("home_cloud"):
+            problems.append("%s: home %r is not a tenant of this run; give home (an inventory host in the run) or "
+                            "home_cloud (the cloud of a home tenant outside the inventory)" % (where, home))
+            continue
+        people = []
+        for pindex, person in enumerate(entry["people"]):
+            if isinstance(person, str):
+                person = {"email": person}
+            if not isinstance(person, dict) or not person.get("email") or set(person) - set(PERSON_KEYS):
+                problems.append("%s.people[%d] must be an address or {email, display_name, user_type}, got %r"
+                                % (where, pindex, person))
+                continue
+            people.append(dict((k, person.get(k)) for k in PERSON_KEYS))
+        if entry["resource"] == resource:
+            plan.append({"home": home, "home_in_run": home in hosts, "home_cloud": entry.get("home_cloud"),
+                         "people": people})
+    if problems:
+        raise PairingError("; ".join(problems))
+    return plan
+
+
+def invites_for(entry, lookup=None):
+    """guest_invitation's `guests` for one plan entry, and the people skipped.
+
+    lookup: the guest_info result from the home tenant (by address), when the home tenant is in the
+    run: people found are invited by their UPN there (what cross-cloud invitations need), people not
+    found are skipped. Without it, addresses are used as given.
+    Returns {"guests": [...], "skipped": [...], "by_upn": bool}.
+    """
+    guests, skipped = [], []
+    users = (lookup or {}).get("guests") or []
+    for person in entry["people"]:
+        address = person["email"].lower()
+        guest = {"email": person["email"]}
+        if lookup is not None:
+            user = next((u for u in users if address in [str(x).lower() for x in
+                                                         [u.get("mail"), u.get("user_principal_name")] +
+                                                         list(u.get("other_mails") or []) if x]), None)
+            if user is None:
+                skipped.append(person["email"])
+                continue
+            guest = {"email": user["user_principal_name"], "display_name": user.get("display_name")}
+        if person.get("display_name"):
+            guest["display_name"] = person["display_name"]
+        if person.get("user_type"):
+            guest["user_type"] = person["user_type"]
+        guests.append(dict((k, v) for k, v in guest.items() if v is not None))
+    return {"guests": guests, "skipped": skipped, "by_upn": lookup is not None}

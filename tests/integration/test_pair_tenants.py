@@ -1,0 +1,330 @@
+"""The main job end to end: playbooks/pair_tenants.yml over the demo inventory, against the emulator.
+
+Every verdict of the verify role is cross-checked with the emulator's own redemption simulation,
+which evaluates both tenants' stored settings the way Entra does at sign-in.
+"""
+
+import os
+import shutil
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+PLAYBOOKS = os.path.join(REPO, "playbooks")
+INVENTORY = os.path.join(PLAYBOOKS, "inventory", "demo")
+CTAP = "/v1.0/policies/crossTenantAccessPolicy"
+BLOCK_ALL = {"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+             "applications": {"accessType": "blocked", "targets": [{"target": "AllApplications",
+                                                                    "targetType": "application"}]}}
+TENANTS = ("contoso", "fabrikam_cn", "tailspin_gcch", "northwind_dod")
+PAIRS = [("contoso", "fabrikam_cn"), ("contoso", "tailspin_gcch"), ("contoso", "northwind_dod"),
+         ("tailspin_gcch", "northwind_dod")]     # the last one within one cloud (GCC High and DoD)
+# who the demo inventory invites where, and the address (home UPN) they end up invited by
+GUESTS = [("contoso", "jordan.ellis@tailspin-defense.us"), ("contoso", "li.wei@fabrikam.cn"),
+          ("contoso", "sam.rivera@northwind.mil"), ("tailspin_gcch", "megan.bowen@contoso.com"),
+          ("tailspin_gcch", "sam.rivera@northwind.mil")]
+# for runs whose point is not the guests (they exist already, or do not matter)
+NO_GUESTS = {"entra_invite_guests": False}
+# verify's setting names -> the emulator redemption simulation's
+SETTING_NAMES = {"cloud_settings": "allowedCloudEndpoints", "partner": "partner",
+                 "b2b_collaboration_outbound": "b2bCollaborationOutbound",
+                 "b2b_collaboration_inbound": "b2bCollaborationInbound", "domain_list": "domain_list"}
+
+
+@pytest.fixture
+def pair(run_playbook, emulator):
+    """pair(playbook='pair_tenants.yml', inventory=demo, **run_playbook kwargs) -> PlaybookRun."""
+    def run(playbook="pair_tenants.yml", inventory=INVENTORY, env=None, **kw):
+        with open(os.path.join(PLAYBOOKS, playbook)) as f:
+            text = f.read()
+        full_env = {"ENTRA_EMULATOR_DIR": emulator.state_dir}
+        full_env.update(env or {})
+        return run_playbook(text, inventory=inventory, env=full_env, **kw)
+    return run
+
+
+@pytest.fixture
+def paired(pair, emulator, tmp_path_factory):
+    """The demo tenants as pair_tenants.yml leaves them: paired once per test session, then restored from
+    an emulator snapshot (log cleared), so each test starts from the same converged state. The pairing
+    run keeps its tokens apart, so the test's own runs sign in as a fresh run would."""
+    if not getattr(emulator, "paired_snapshot", False):
+        run = pair(env={"ENTRA_TOKEN_CACHE_DIR": str(tmp_path_factory.mktemp("pairing-tokens"))})
+        assert run.rc == 0, run.output[-4000:]
+        emulator.snapshot("paired")
+        emulator.paired_snapshot = True
+    emulator.restore("paired")
+    return emulator
+
+
+def last_seq(emulator):
+    log = emulator.log()
+    return log[-1]["seq"] if log else 0
+
+
+def results(run, suffix, host=None):
+    """Results of the task whose name ends with `suffix` (role tasks are named 'role : task')."""
+    return [r for r in run.results if r["task"].endswith(suffix) and (host is None or r["host"] == host)]
+
+
+def one(run, suffix, host=None):
+    found = results(run, suffix, host)
+    assert len(found) == 1, "%d results for %r:\n%s" % (len(found), suffix, run.output[-4000:])
+    return found[0]
+
+
+def matrix(run):
+    facts = one(run, "Decide each direction of each pair from both sides' settings")["result"]["ansible_facts"]
+    return dict(((row["home"], row["resource"]), row) for row in facts["verify_matrix"])
+
+
+def redeem(emulator, resource, address):
+    return emulator.admin("POST", "/_emulator/redeem", {"resource_tenant": emulator.tenant(resource)["id"],
+                                                        "address": address, "accept": False})
+
+
+def changed_tasks(run):
+    return sorted({(r["host"], r["task"].split(" : ")[-1]) for r in run.results if r["result"].get("changed")})
+
+
+def partner_ids(emulator, tenant):
+    return sorted(emulator.state(tenant)["data"]["ctap"]["partners"])
+
+
+def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(pair, emulator):
+    run = pair()
+    assert run.rc == 0, run.output[-5000:]
+    rows = matrix(run)
+    assert sorted(rows) == sorted(PAIRS + [(b, a) for a, b in PAIRS])
+    assert {(r["status"], r["ok"]) for r in rows.values()} == {("open", True)}
+    # both sides configured: cloud enabled, partner added, explicit in/outbound, on each tenant
+    for a, b in PAIRS:
+        for me, other in ((a, b), (b, a)):
+            data = emulator.state(me)["data"]["ctap"]
+            entry = data["partners"][emulator.tenant(other)["id"]]
+            assert entry["b2bCollaborationInbound"]["usersAndGroups"]["accessType"] == "allowed"
+            assert entry["b2bCollaborationOutbound"]["applications"]["targets"][0]["target"] == "AllApplications"
+    assert sorted(emulator.state("contoso")["data"]["ctap"]["policy"]["allowedCloudEndpoints"]) == [
+        "microsoftonline.us", "partner.microsoftonline.cn"]
+    # the DoD partner of GCC High is in the same cloud: no cloud setting for it
+    assert emulator.state("tailspin_gcch")["data"]["ctap"]["policy"]["allowedCloudEndpoints"] == [
+        "microsoftonline.com"]
+    hub_trust = emulator.state("contoso")["data"]["ctap"]["partners"][emulator.tenant("tailspin_gcch")["id"]]
+    assert hub_trust["inboundTrust"]["isMfaAccepted"] is True
+    # every invited guest could redeem: the emulator agrees with verify
+    for resource, address in GUESTS:
+        verdict = redeem(emulator, resource, address)
+        assert verdict["allowed"] is True, (resource, address, verdict)
+    # megan was listed by her mail and invited by the UPN her home tenant knows her by
+    summary = "\n".join(one(run, "What changed, who can collaborate where, who was invited")["result"]["msg"])
+    assert "tailspin_gcch <- contoso: invited megan.bowen@contoso.com" in summary
+    assert "contoso -> fabrikam_cn: open [ok]" in summary and "fabrikam_cn -> contoso: open [ok]" in summary
+    counts = emulator.counts()
+    assert counts["token_requests"] == len(TENANTS)          # one sign-in per tenant for the whole run
+
+
+def test_second_run_changes_nothing_and_writes_nothing(pair, paired, emulator):
+    run = pair()
+    assert run.rc == 0, run.output[-4000:]
+    assert changed_tasks(run) == []
+    counts = emulator.counts()
+    assert counts["graph_writes"] == 0 and counts["token_requests"] == len(TENANTS)
+    assert "What changed on each tenant:" in run.output and "contoso: nothing" in run.output
+
+
+def test_check_mode_on_fresh_tenants_plans_everything_and_writes_nothing(pair, emulator):
+    run = pair(check=True, diff=True)
+    assert run.rc == 0, run.output[-5000:]
+    assert emulator.counts()["graph_writes"] == 0
+    planned = changed_tasks(run)
+    for tenant in TENANTS:
+        assert (tenant, "Add each partner organisation by tenant ID") in planned
+        assert (tenant, "Set inbound and outbound access and trust for each partner") in planned
+    # verify reads the state before the predicted changes: it reports, and in check mode does not fail
+    rows = matrix(run)
+    # nothing is configured yet: across clouds every direction is blocked; GCC High <-> DoD is one
+    # cloud, where the (open) defaults apply without a partner entry
+    same_cloud = {("tailspin_gcch", "northwind_dod"), ("northwind_dod", "tailspin_gcch")}
+    assert {k: r["status"] for k, r in rows.items() if k not in same_cloud} == dict(
+        (k, "blocked") for k in rows if k not in same_cloud)
+    assert {rows[k]["status"] for k in same_cloud} == {"open"}
+    assert all(emulator.state(t)["data"]["ctap"]["partners"] == {} for t in TENANTS)
+
+
+def test_check_diff_on_a_drifted_tenant_reports_exactly_that_drift(pair, paired, emulator):
+    contoso = emulator.tenant("contoso")["id"]
+    emulator.as_admin("tailspin_gcch", "PATCH", CTAP + "/partners/" + contoso, {"b2bCollaborationOutbound": BLOCK_ALL})
+    run = pair(check=True, diff=True, extra_vars=NO_GUESTS)
+    assert run.rc == 0, run.output[-4000:]
+    assert emulator.counts()["graph_writes"] == 0
+    assert changed_tasks(run) == [("tailspin_gcch", "Set inbound and outbound access and trust for each partner")]
+    access = one(run, "Set inbound and outbound access and trust for each partner", "tailspin_gcch")["result"]
+    drifted = [r for r in access["results"] if r["changed"]]
+    assert len(drifted) == 1 and drifted[0]["changed_settings"] == ["b2b_collaboration_outbound"]
+    assert drifted[0]["diff"]["before"]["b2b_collaboration_outbound"]["users_and_groups"]["access"] == "blocked"
+    assert drifted[0]["diff"]["after"]["b2b_collaboration_outbound"]["users_and_groups"]["access"] == "allowed"
+    # verify names the setting and the side; the emulator's sign-in simulation blames the same one
+    row = matrix(run)[("tailspin_gcch", "contoso")]
+    assert (row["status"], row["ok"]) == ("blocked", False)
+    assert [(p["side"], p["tenant"], p["setting"]) for p in row["problems"]] == [
+        ("home", "tailspin_gcch", "b2b_collaboration_outbound")]
+    verdict = redeem(emulator, "contoso", "jordan.ellis@tailspin-defense.us")
+    assert verdict["allowed"] is False
+    assert [(r["side"], r["setting"]) for r in verdict["reasons"]] == [("home", "b2bCollaborationOutbound")]
+    assert verdict["aadsts"] == 500212
+    # without --check the drift is mended and the guest can sign in again
+    run = pair(extra_vars=NO_GUESTS)
+    assert run.rc == 0 and redeem(emulator, "contoso", "jordan.ellis@tailspin-defense.us")["allowed"] is True
+
+
+def test_verify_agrees_with_the_redemption_simulation_when_one_side_is_forgotten(pair, paired, emulator):
+    """Each drift behind the play's back: verify (with no fix applied: --check) and the emulator agree."""
+    contoso, china = emulator.tenant("contoso")["id"], emulator.tenant("fabrikam_cn")["id"]
+    emulator.as_admin("fabrikam_cn", "DELETE", CTAP + "/partners/" + contoso)
+    emulator.as_admin("fabrikam_cn", "PATCH", CTAP, {"allowedCloudEndpoints": []})
+    run = pair(check=True, extra_vars=NO_GUESTS)
+    assert run.rc == 0, run.output[-4000:]
+    row = matrix(run)[("fabrikam_cn", "contoso")]
+    ours = sorted((p["side"], SETTING_NAMES[p["setting"]]) for p in row["problems"])
+    verdict = redeem(emulator, "contoso", "li.wei@fabrikam.cn")
+    theirs = sorted((r["side"], r["setting"]) for r in verdict["reasons"])
+    assert verdict["allowed"] is False and ours == theirs, (ours, theirs)
+    assert ("home", "partner") in ours and ("home", "allowedCloudEndpoints") in ours
+    assert partner_ids(emulator, "fabrikam_cn") == []          # check mode mended nothing
+    assert china in partner_ids(emulator, "contoso")
+
+
+def test_unsupported_pair_is_refused_by_preflight_with_no_write_anywhere(pair, emulator):
+    run = pair(extra_vars={"include_unsupported_pairs": True})
+    assert run.rc != 0
+    failed = one(run, "Stop before any write unless every tenant and every pair can work")
+    msg = "\n".join(failed["result"]["msg"])
+    assert "(tailspin_gcch <-> fabrikam_cn): B2B collaboration between usgov" in msg and "is not supported" in msg
+    counts = emulator.counts()
+    assert counts["graph_writes"] == 0
+    assert not results(run, "Add each partner organisation by tenant ID")
+
+
+def test_preflight_lists_every_problem_of_every_tenant_at_once(pair, emulator, tmp_path):
+    inventory = tmp_path / "inventory"
+    shutil.copytree(INVENTORY, inventory)
+    reader = [a for a in emulator.tenant("contoso")["apps"] if a["display_name"] == "read-only auditor"][0]
+    (inventory / "host_vars").mkdir()
+    (inventory / "host_vars" / "contoso.yml").write_text(yaml.safe_dump(
+        {"client_id": reader["client_id"], "client_secret": reader["client_secret"]}))
+    (inventory / "host_vars" / "fabrikam_cn.yml").write_text(yaml.safe_dump(
+        {"client_secret": "this-is-not-the-fabrikam-secret-at-all"}))
+    (inventory / "host_vars" / "northwind_dod.yml").write_text(yaml.safe_dump({"cloud": "usgov"}))
+    run = pair(inventory=str(inventory))
+    assert run.rc != 0
+    msg = one(run, "Stop before any write unless every tenant and every pair can work")["result"]["msg"]
+    text = "\n".join(msg)
+    assert msg[0].startswith("Preflight found ") and len(msg) >= 5, text
+    assert "contoso: the app cannot change cross-tenant access settings. Fix: grant the application permission " \
+           "Policy.ReadWrite.CrossTenantAccess" in text
+    assert "contoso: the app cannot invite guests" in text
+    assert "fabrikam_cn: sign-in to" in text and "7000215" in text
+    assert "this-is-not-the-fabrikam-secret-at-all" not in run.output
+    assert "northwind_dod: the inventory says cloud usgov, but the tenant lives in usgov_dod" in text
+    assert emulator.counts()["graph_writes"] == 0
+
+
+def test_a_run_cut_off_after_one_side_converges_when_run_again(pair, emulator):
+    tailspin = emulator.tenant("tailspin_gcch")["id"]
+    emulator.faults({"host": "graph", "tenant": tailspin, "method": "POST",
+                     "path": "crossTenantAccessPolicy/partners$", "status": 503, "times": 5})
+    run = pair()
+    assert run.rc != 0
+    failed = [r for r in run.results if r["status"] == "failed"]
+    assert [(r["host"], r["task"].split(" : ")[-1]) for r in failed][0] == (
+        "tailspin_gcch", "Add each partner organisation by tenant ID")
+    # the other side went ahead; verify refused to call it done
+    assert emulator.tenant("tailspin_gcch")["id"] in partner_ids(emulator, "contoso")
+    assert partner_ids(emulator, "tailspin_gcch") == []
+    row = matrix(run)[("contoso", "tailspin_gcch")]
+    assert row["ok"] is False and row["status"] == "unknown"
+    emulator.admin("DELETE", "/_emulator/faults")
+    run = pair()
+    assert run.rc == 0, run.output[-4000:]
+    assert {r["ok"] for r in matrix(run).values()} == {True}
+    assert emulator.tenant("contoso")["id"] in partner_ids(emulator, "tailspin_gcch")
+    assert redeem(emulator, "contoso", "jordan.ellis@tailspin-defense.us")["allowed"] is True
+
+
+def test_unpair_removes_both_sides_and_only_clouds_no_partner_needs(pair, paired, emulator):
+    gov = [["contoso", "tailspin_gcch"]]
+    run = pair("unpair_tenants.yml", extra_vars={"entra_unpair": gov})
+    assert run.rc == 0, run.output[-4000:]
+    contoso, tailspin = emulator.tenant("contoso")["id"], emulator.tenant("tailspin_gcch")["id"]
+    assert tailspin not in partner_ids(emulator, "contoso") and contoso not in partner_ids(emulator, "tailspin_gcch")
+    # Tailspin has no partner left in the commercial cloud; Contoso still has the DoD agency (same Entra cloud)
+    assert emulator.state("tailspin_gcch")["data"]["ctap"]["policy"]["allowedCloudEndpoints"] == []
+    assert "microsoftonline.us" in emulator.state("contoso")["data"]["ctap"]["policy"]["allowedCloudEndpoints"]
+    assert emulator.tenant("northwind_dod")["id"] in partner_ids(emulator, "contoso")
+    since = last_seq(emulator)
+    run = pair("unpair_tenants.yml", extra_vars={"entra_unpair": gov})
+    assert run.rc == 0 and emulator.counts(since)["graph_writes"] == 0
+    # everything declared
+    run = pair("unpair_tenants.yml")
+    assert run.rc == 0, run.output[-4000:]
+    for tenant in TENANTS:
+        state = emulator.state(tenant)["data"]["ctap"]
+        assert state["partners"] == {} and state["policy"]["allowedCloudEndpoints"] == [], tenant
+
+
+def test_audit_exports_feed_back_with_no_change(pair, paired, emulator, tmp_path):
+    out = tmp_path / "audit"
+    run = pair("audit.yml", extra_vars={"audit_dir": str(out)})
+    assert run.rc == 0, run.output[-4000:]
+    assert sorted(os.listdir(out)) == sorted(["%s.%s" % (t, ext) for t in TENANTS for ext in ("yml", "md")]
+                                             + ["pairs.md", "partnerships.yml"])
+    assert oct(os.stat(out / "contoso.yml").st_mode & 0o777) == "0o600"
+    export = yaml.safe_load((out / "contoso.yml").read_text())
+    assert export["cloud"] == "global" and len(export["partners"]) == 3
+    assert {g["mail"] for g in export["guests"]} == {"jordan.ellis@tailspin-defense.us", "li.wei@fabrikam.cn",
+                                                     "sam.rivera@northwind.mil"}
+    pairs_md = (out / "pairs.md").read_text()
+    assert "| contoso -> tailspin_gcch | open | - |" in pairs_md
+    assert "Contoso" in (out / "contoso.md").read_text()
+    rebuilt = yaml.safe_load((out / "partnerships.yml").read_text())["entra_partnerships"]
+    assert sorted(tuple(sorted(p["tenants"])) for p in rebuilt) == sorted(tuple(sorted(p)) for p in PAIRS)
+    assert emulator.counts()["graph_writes"] == 0          # the audit only read
+    since = last_seq(emulator)
+    # the rebuilt data is the declared state: fed back, the main job finds nothing to change
+    run = pair(check=True, extra_vars=NO_GUESTS, args=["-e", "@" + str(out / "partnerships.yml")])
+    assert run.rc == 0, run.output[-4000:]
+    assert changed_tasks(run) == [] and emulator.counts(since)["graph_writes"] == 0
+    # drift shows in the next audit
+    emulator.as_admin("tailspin_gcch", "PATCH", CTAP + "/partners/" + emulator.tenant("contoso")["id"],
+                      {"b2bCollaborationOutbound": BLOCK_ALL})
+    run = pair("audit.yml", extra_vars={"audit_dir": str(out)})
+    assert run.rc == 0
+    assert "| tailspin_gcch -> contoso | blocked (a side blocks all its users) |" in (out / "pairs.md").read_text()
+
+
+def test_invite_guests_resolves_upns_at_home_and_skips_people_who_do_not_exist(pair, paired, emulator):
+    guests = [{"resource": "contoso", "home": "tailspin_gcch",
+               "people": ["jordan.ellis@tailspin-defense.us", "nobody.here@tailspin-defense.us"]},
+              {"resource": "tailspin_gcch", "home": "contoso",
+               "people": [{"email": "adele.vance@contoso.com", "display_name": "Adele (Contoso)"}]}]
+    run = pair("invite_guests.yml", extra_vars={"entra_guests": guests})
+    assert run.rc == 0, run.output[-4000:]
+    lines = one(run, "Who was invited where")["result"]["msg"]
+    assert lines == ["  contoso <- tailspin_gcch: already there jordan.ellis@tailspin-defense.us; skipped, not found "
+                     "at home nobody.here@tailspin-defense.us",
+                     "  tailspin_gcch <- contoso: invited adele.vance@contoso.com"]
+    invited = [e["body"] for e in emulator.log() if e["batch_item"] and e["path"].endswith("/invitations")]
+    assert invited == [dict(invited[0], invitedUserEmailAddress="adele.vance@contoso.com",
+                            invitedUserDisplayName="Adele (Contoso)")]
+    # the person who does not exist at home was looked for there, and then not in the resource tenant
+    lookups = [(e["tenant"], e["query"]) for e in emulator.log() if e["batch_item"] and e["method"] == "GET"]
+    asked = sorted(set(t for t, q in lookups if "nobody.here" in q))
+    assert asked == [emulator.tenant("tailspin_gcch")["id"]], lookups
+    assert emulator.counts()["graph_writes"] == 1
+    assert redeem(emulator, "tailspin_gcch", "adele.vance@contoso.com")["allowed"] is True
+    since = last_seq(emulator)
+    run = pair("invite_guests.yml", extra_vars={"entra_guests": guests})
+    assert run.rc == 0 and emulator.counts(since)["graph_writes"] == 0
+    assert "already there adele.vance@contoso.com" in "\n".join(one(run, "Who was invited where")["result"]["msg"])

@@ -1,0 +1,120 @@
+"""The roles' filters: connection options from host variables, tenant problems, summaries, clouds to turn off."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.entra.crosscloud.plugins.filter import pairing as f
+from ansible_collections.entra.crosscloud.plugins.module_utils import pairing
+
+TID = "8fd7ef5d-5364-46c7-a3dd-a7bd135fe99d"
+ALL_ROLES = sorted(set(r for roles in pairing.CAPABILITIES.values() for r in roles))
+
+
+def test_connection_picks_connection_options_and_entra_connection_wins():
+    hv = {"tenant_id": TID, "cloud": "usgov", "client_id": "c", "client_secret": "s", "client_certificate_path": "",
+          "inventory_hostname": "x", "ansible_connection": "local", "timeout": None,
+          "entra_connection": {"ca_path": "/ca.pem", "client_secret": "from-awx"}}
+    assert f.connection(hv) == {"tenant_id": TID, "cloud": "usgov", "client_id": "c", "client_secret": "from-awx",
+                                "ca_path": "/ca.pem"}
+    with pytest.raises(AnsibleFilterError, match="unknown option.*secret_value"):
+        f.connection({"entra_connection": {"secret_value": "x"}})
+    with pytest.raises(AnsibleFilterError, match="must be a mapping"):
+        f.connection({"entra_connection": "x"})
+
+
+def discovery(**over):
+    d = {"tenant_id": TID, "cloud": "global", "region_scope": "NA", "region_sub_scope": None, "b2b_supported": True,
+         "permissions": ALL_ROLES, "token_source": "identity_provider", "changed": False, "failed": False}
+    d.update(over)
+    return d
+
+
+def test_tenant_problems_from_tenant_info_results():
+    pairs = [["contoso", "tailspin_gcch"]]
+    assert f.tenant_problems(discovery(), "contoso", "global", partnerships=pairs) == []
+    # a failed sign-in registered with failed_when: false still carries its msg and what discovery found
+    failed = discovery(msg="sign-in to https://login/x failed: AADSTS7000215 ...", permissions=None, token_source=None)
+    failed.pop("failed")
+    out = f.tenant_problems(failed, "contoso", "usgov", partnerships=pairs)
+    assert out[0] == "contoso: sign-in to https://login/x failed: AADSTS7000215 ..."
+    assert "the inventory says cloud usgov, but the tenant lives in global" in out[1]
+    # discovery itself failed: only the message
+    assert f.tenant_problems({"msg": "tenant 'x' was not found", "changed": False}, "t", "global") == [
+        "t: tenant 'x' was not found"]
+    assert "no credentials" in f.tenant_problems(discovery(token_source=None, permissions=None), "t", "global")[0]
+    usg = f.tenant_problems(discovery(cloud="usgov", region_scope="USG", b2b_supported=False), "litware", "usgov")
+    assert usg == ["litware: the tenant's region scope USG (legacy US Government) cannot take part in B2B "
+                   "collaboration at all; Microsoft supports it only for USGov tenants"]
+
+
+@pytest.mark.parametrize("kwargs,granted,missing", [
+    ({"partnerships": [["a", "b"]]}, ["Policy.Read.All"], ["change cross-tenant access settings"]),
+    ({"partnerships": [["a", "b"]], "writes": False}, ["Policy.Read.All"], []),
+    ({"guests": [{"resource": "a", "home": "b", "people": ["x@y.com"]}]}, ["Policy.Read.All"],
+     ["read users and guests", "invite guests"]),
+    ({"guests": [{"resource": "b", "home": "a", "people": ["x@y.com"]}]}, ["Policy.Read.All"],
+     ["read users and guests"]),
+    ({"external_collaboration": {"email_otp_for_guests": "enabled"}}, ["Policy.Read.All"],
+     ["change the email one-time passcode setting"]),
+    ({"domain_lists": True}, ["Policy.Read.All"], ["read the domain allow/block list"]),
+])
+def test_tenant_problems_names_the_permissions_the_run_needs_on_this_tenant(kwargs, granted, missing):
+    out = f.tenant_problems(discovery(permissions=granted), "a", "global", **kwargs)
+    assert [line.split("cannot ")[1].split(". Fix")[0] for line in out] == missing
+
+
+def test_domain_lists_are_only_needed_in_the_commercial_cloud():
+    gov = discovery(cloud="usgov", permissions=["Policy.Read.All"])
+    assert f.tenant_problems(gov, "t", "usgov", domain_lists=True) == []
+
+
+def test_unused_clouds_compare_by_entra_cloud():
+    assert f.unused_clouds(["usgov"], ["usgov_dod", "global"]) == []
+    assert f.unused_clouds(["usgov", "usgov_dod", "china"], ["global"]) == ["usgov", "china"]
+    assert f.unused_clouds(["AzureChinaCloud"], []) == ["china"]
+    with pytest.raises(AnsibleFilterError, match="unknown cloud 'mars'"):
+        f.unused_clouds(["mars"], [])
+
+
+def test_invites_by_home_upn_and_skips_unknown_people():
+    entry = {"home": "contoso", "home_in_run": True, "home_cloud": None,
+             "people": [{"email": "Megan@contoso.com", "display_name": None, "user_type": None},
+                        {"email": "ghost@contoso.com", "display_name": None, "user_type": "Member"},
+                        {"email": "adele.vance@contoso.com", "display_name": "Adele (Contoso)", "user_type": None}]}
+    lookup = {"guests": [{"mail": "megan@contoso.com", "user_principal_name": "megan.bowen@contoso.com",
+                          "display_name": "Megan Bowen", "other_mails": []},
+                         {"mail": None, "user_principal_name": "adele.vance@contoso.com", "display_name": "Adele Vance",
+                          "other_mails": ["adele@old.example"]}]}
+    out = f.invites_for(entry, lookup)
+    assert out == {"guests": [{"email": "megan.bowen@contoso.com", "display_name": "Megan Bowen"},
+                              {"email": "adele.vance@contoso.com", "display_name": "Adele (Contoso)"}],
+                   "skipped": ["ghost@contoso.com"], "by_upn": True}
+    outside = f.invites_for(dict(entry, home_in_run=False), None)
+    assert [g["email"] for g in outside["guests"]] == ["Megan@contoso.com", "ghost@contoso.com",
+                                                       "adele.vance@contoso.com"]
+    assert outside["guests"][1]["user_type"] == "Member" and outside["by_upn"] is False
+
+
+def test_run_summary_reads_what_the_roles_left():
+    row = {"home": "a", "resource": "b", "status": "blocked", "expected": "open", "ok": False, "notes": [],
+           "problems": [{"side": "resource", "tenant": "b", "setting": "partner", "message": "b has not added a",
+                         "fix": "entra.crosscloud.partner on b"}]}
+    hv = {"a": {"partnership_changes": ["partners added: b"], "verify_matrix": [row],
+                "guests_report": [{"home": "b", "invited": ["x@b.com"], "existing": [], "skipped": ["y@b.com"]}]},
+          "b": {}}
+    lines = f.run_summary(["a", "b"], hv, check_mode=True)
+    assert lines == ["What would change on each tenant:", "  a: partners added: b",
+                     "  b: not configured (it failed earlier in this run)",
+                     "Who can collaborate where (home tenant's users -> resource tenant) - the state before the "
+                     "predicted changes:",
+                     "  a -> b: blocked [FAILED]",
+                     "      resource side (b), partner: b has not added a. Fix: entra.crosscloud.partner on b",
+                     "Guests (planned):", "  a <- b: invited x@b.com; skipped, not found at home y@b.com"]
+
+
+def test_removal_ignores_settings_and_the_pair_matrix():
+    hv = {"a": {"cloud": "usgov"}, "b": {"cloud": "china"}}
+    data = [{"tenants": ["a", "b"], "settings": {"inbound_trust": {"mfa": "yes"}}}]
+    assert len(f.partnerships(data, hv, ["a", "b"])["problems"]) == 3
+    assert f.partnerships(data, hv, ["a", "b"], removal=True)["problems"] == []
+    assert f.partnerships([["a", "c"]], hv, ["a", "b"], removal=True)["problems"]

@@ -1,0 +1,301 @@
+"""Pure decisions behind the roles: partnerships as data, permissions, effective access, audit, guests."""
+
+import copy
+
+import pytest
+
+from ansible_collections.entra.crosscloud.plugins.module_utils import pairing
+from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import load_catalogue
+
+CAT = load_catalogue()
+HOSTS = ["contoso", "fabrikam_cn", "tailspin_gcch", "northwind_dod"]
+CLOUDS = {"contoso": "global", "fabrikam_cn": "china", "tailspin_gcch": "usgov", "northwind_dod": "usgov_dod"}
+IDS = {"contoso": "8fd7ef5d-5364-46c7-a3dd-a7bd135fe99d", "fabrikam_cn": "cf596d2c-1283-4d6d-8580-e315c3e58b4b",
+       "tailspin_gcch": "6ba8af09-9774-4419-98d1-7db643f0c384", "northwind_dod": "41db46a8-546f-491b-92b1-e26b5f480f52"}
+OPEN = pairing.OPEN
+BLOCKED = {"users_and_groups": {"access": "blocked", "targets": ["all"]},
+           "applications": {"access": "blocked", "targets": ["all"]}}
+
+
+def norm(data):
+    return pairing.normalise(data, HOSTS, CLOUDS, CAT)
+
+
+# ---- normalise ------------------------------------------------------------------------------------
+
+def test_pairs_and_hubs_give_each_side_explicit_open_settings():
+    out = norm([["contoso", "fabrikam_cn"],
+                {"hub": "contoso", "spokes": ["tailspin_gcch", "northwind_dod"],
+                 "hub_settings": {"inbound_trust": {"mfa": True}}}])
+    assert out["problems"] == []
+    names = [p["name"] for p in out["pairs"]]
+    assert names == ["contoso <-> fabrikam_cn", "contoso <-> tailspin_gcch", "contoso <-> northwind_dod"]
+    first = out["pairs"][0]
+    assert first["status"] == "supported" and first["cross_cloud"] is True
+    assert first["settings"]["fabrikam_cn"] == pairing.DEFAULT_SIDE
+    hub_side = out["pairs"][1]["settings"]["contoso"]
+    assert hub_side["inbound_trust"] == {"mfa": True}
+    assert hub_side["b2b_collaboration_outbound"] == OPEN
+    assert "inbound_trust" not in out["pairs"][1]["settings"]["tailspin_gcch"]
+
+
+def test_side_settings_merge_half_by_half():
+    group = {"access": "allowed", "targets": [{"group": "2c057a25-45d1-4fe3-a7c8-618e2c46a5bc"}]}
+    out = norm([{"tenants": ["contoso", "tailspin_gcch"],
+                 "settings": {"inbound_trust": {"mfa": True, "compliant_device": True}},
+                 "settings_by_tenant": {"contoso": {"b2b_collaboration_outbound": {"users_and_groups": group},
+                                                    "inbound_trust": {"compliant_device": False}}}}])
+    assert out["problems"] == []
+    side = out["pairs"][0]["settings"]["contoso"]
+    assert side["b2b_collaboration_outbound"] == {"users_and_groups": group, "applications": OPEN["applications"]}
+    assert side["inbound_trust"] == {"mfa": True, "compliant_device": False}
+    assert out["pairs"][0]["settings"]["tailspin_gcch"]["inbound_trust"] == {"mfa": True, "compliant_device": True}
+
+
+def test_same_cloud_pair_is_plain_b2b():
+    out = norm([["tailspin_gcch", "northwind_dod"]])
+    assert out["problems"] == [] and out["pairs"][0]["status"] == "same_cloud"
+    assert out["pairs"][0]["cross_cloud"] is False
+
+
+def test_every_problem_is_listed_at_once():
+    out = norm([
+        ["tailspin_gcch", "fabrikam_cn"],                       # unsupported pair
+        ["contoso", "ghost"],                                    # not in the run
+        ["contoso", "contoso"],                                  # itself
+        ["contoso", "fabrikam_cn"], ["fabrikam_cn", "contoso"],  # repeated
+        {"tenants": ["contoso", "northwind_dod"], "settings": {"b2b_direct_connect_inbound": OPEN}},
+        {"tenants": ["contoso", "tailspin_gcch"], "settings": {"inbound_trust": {"mfa": "yes", "face": True}}},
+        {"tenants": ["contoso"]},                                # one tenant
+        {"hub": "contoso"},                                      # no spokes
+        {"tenants": ["contoso", "tailspin_gcch"], "setings": {}},  # typo
+        "contoso",                                               # not a mapping
+    ])
+    text = "\n".join(out["problems"])
+    # 11 bad entries; settings given for the whole pair are reported once per side
+    assert len(out["problems"]) == 14, text
+    assert "entra_partnerships[0] (tailspin_gcch <-> fabrikam_cn): B2B collaboration between usgov" in text
+    assert "ghost not in this run's tenants" in text and "drop --limit" in text
+    assert "contoso is paired with itself" in text
+    assert "entra_partnerships[4] (fabrikam_cn <-> contoso) repeats entra_partnerships[3]" in text
+    assert "B2B direct connect is not supported across Microsoft clouds" in text
+    assert "contoso's side: inbound_trust.mfa must be true or false, got 'yes'" in text
+    assert "tailspin_gcch's side: inbound_trust: 'face' is not a flag" in text
+    assert "unknown key(s) setings" in text
+    # the unsupported pair is kept (marked) so the roles can skip it; it is nobody's partner
+    assert [p["status"] for p in out["pairs"] if p["name"] == "tailspin_gcch <-> fabrikam_cn"] == ["unsupported"]
+    assert "fabrikam_cn" not in [p["partner"] for p in pairing.partners_of(out["pairs"], "tailspin_gcch")]
+
+
+@pytest.mark.parametrize("settings,needle", [
+    ({"b2b_collaboration_inbound": {"users_and_groups": {"access": "maybe"}}}, "access must be 'allowed' or 'blocked'"),
+    ({"b2b_collaboration_inbound": {"users_and_groups": {"access": "allowed", "targets": ["everyone"]}}},
+     "'everyone' is not a target"),
+    ({"b2b_collaboration_outbound": {"users_and_groups": BLOCKED["users_and_groups"]}},
+     "blocking all users requires blocking all applications"),
+    ({"b2b_collaboration_outbound": {"users": {}}}, "must be a mapping with users_and_groups and/or applications"),
+    ({"inherit": ["inbound_trust"]}, "'inherit' is not an access setting"),
+])
+def test_side_settings_are_checked_as_access_settings_checks_them(settings, needle):
+    out = norm([{"tenants": ["contoso", "fabrikam_cn"], "settings_by_tenant": {"contoso": settings}}])
+    assert any(needle in p and "contoso's side" in p for p in out["problems"]), out["problems"]
+
+
+def test_partners_of_gives_this_sides_settings():
+    out = norm([{"hub": "contoso", "spokes": ["fabrikam_cn", "tailspin_gcch"],
+                 "spoke_settings": {"inbound_trust": {"mfa": True}}}])
+    mine = pairing.partners_of(out["pairs"], "contoso")
+    assert [p["partner"] for p in mine] == ["fabrikam_cn", "tailspin_gcch"]
+    assert all("inbound_trust" not in p["settings"] for p in mine)
+    theirs = pairing.partners_of(out["pairs"], "tailspin_gcch")
+    assert theirs[0]["partner"] == "contoso" and theirs[0]["settings"]["inbound_trust"] == {"mfa": True}
+
+
+# ---- permissions ----------------------------------------------------------------------------------
+
+def test_permissions_for_a_full_run_and_for_check_mode():
+    full = pairing.required_permissions(has_partners=True, writes=True, verify=True, domain_lists=True,
+                                        external_collaboration={"allow_invites_from": "everyone"},
+                                        invites_guests=True)
+    assert "change cross-tenant access settings" in full and "invite guests" in full
+    assert "change who may invite and the guest role" in full and "read the domain allow/block list" in full
+    check = pairing.required_permissions(has_partners=True, writes=False, verify=True,
+                                         external_collaboration={"allow_invites_from": "everyone"},
+                                         invites_guests=True)
+    assert not [n for n in check if n.startswith("change") or n == "invite guests"]
+
+
+def test_missing_permissions_are_named_with_the_fix():
+    needs = pairing.required_permissions(has_partners=True, writes=True, verify=True)
+    reader = ["Policy.Read.All", "User.Read.All"]
+    problems = pairing.permission_problems("contoso", reader, needs)
+    assert problems == ["contoso: the app cannot change cross-tenant access settings. Fix: grant the application "
+                        "permission Policy.ReadWrite.CrossTenantAccess (admin consent) to the app in this tenant"]
+    assert pairing.permission_problems("contoso", ["Policy.ReadWrite.CrossTenantAccess", "Policy.Read.All"],
+                                       needs) == []
+    none = pairing.permission_problems("t", [], pairing.required_permissions(resolves_guests=True, verify=False))
+    assert none == ["t: the app cannot read users and guests. Fix: grant the application permission User.Read.All "
+                    "(admin consent) to the app in this tenant (or one of User.ReadWrite.All, Directory.Read.All, "
+                    "Directory.ReadWrite.All)"]
+
+
+# ---- effective access -----------------------------------------------------------------------------
+
+def export(tenant, partners=None, clouds=(), default=None, external=None):
+    """A cross_tenant_access_info result (module words) for `tenant`."""
+    default = default or {"b2b_collaboration_inbound": OPEN, "b2b_collaboration_outbound": OPEN}
+    return {"cloud_settings": {"allowed_cloud_endpoints": list(clouds)},
+            "default": default,
+            "partners": [{"partner": IDS[p], "settings": dict({"b2b_collaboration_inbound": None,
+                                                              "b2b_collaboration_outbound": None}, **s)}
+                         for p, s in (partners or {}).items()],
+            "external_collaboration": external or {"allowed_domains": None, "blocked_domains": None}}
+
+
+def side(name, exp, domain=None, declared=None):
+    return {"name": name, "tenant_id": IDS[name], "cloud": CLOUDS[name], "domain": domain, "export": exp,
+            "declared": declared if declared is not None else pairing.DEFAULT_SIDE}
+
+
+def paired(a, b, ea=None, eb=None):
+    both = {"b2b_collaboration_inbound": OPEN, "b2b_collaboration_outbound": OPEN}
+    ea = ea if ea is not None else both
+    eb = eb if eb is not None else both
+    return (export(a, {b: ea}, [CAT.resolve(CLOUDS[b]).endpoint]),
+            export(b, {a: eb}, [CAT.resolve(CLOUDS[a]).endpoint]))
+
+
+def test_fully_paired_cross_cloud_is_open_both_ways():
+    ec, eg = paired("contoso", "tailspin_gcch")
+    for h, r in ((side("contoso", ec, "contoso.com"), side("tailspin_gcch", eg, "tailspin-defense.us")),
+                 (side("tailspin_gcch", eg), side("contoso", ec))):
+        v = pairing.verdict(h, r, CAT)
+        assert (v["status"], v["ok"], v["problems"]) == ("open", True, []), v
+
+
+def test_one_side_forgotten_names_every_missing_setting_and_its_side():
+    ec = export("contoso", {"tailspin_gcch": {"b2b_collaboration_inbound": OPEN,
+                                              "b2b_collaboration_outbound": OPEN}}, ["microsoftonline.us"])
+    eg = export("tailspin_gcch")          # nothing done on the GCC High side
+    v = pairing.verdict(side("contoso", ec), side("tailspin_gcch", eg), CAT)
+    assert v["status"] == "blocked" and v["ok"] is False
+    got = sorted((p["side"], p["setting"]) for p in v["problems"])
+    assert got == [("resource", "b2b_collaboration_inbound"), ("resource", "cloud_settings"), ("resource", "partner")]
+    fixes = " ".join(p["fix"] for p in v["problems"])
+    assert "cloud_settings with clouds: [global] on tailspin_gcch" in fixes
+    assert "partner_tenant_id: %s on tailspin_gcch" % IDS["contoso"] in fixes
+
+
+def test_unset_cross_cloud_setting_blocks_but_same_cloud_inherits_the_default():
+    ec, eg = paired("contoso", "tailspin_gcch", ea={"b2b_collaboration_outbound": OPEN})
+    v = pairing.verdict(side("tailspin_gcch", eg), side("contoso", ec), CAT)
+    assert v["status"] == "blocked"
+    assert [(p["side"], p["setting"]) for p in v["problems"]] == [("resource", "b2b_collaboration_inbound")]
+    assert "defaults do not apply across clouds" in v["problems"][0]["message"]
+    # GCC High <-> DoD is one cloud: no partner entry at all, the defaults decide
+    same = pairing.verdict(side("tailspin_gcch", export("tailspin_gcch")), side("northwind_dod", export("northwind_dod")),
+                           CAT)
+    assert same["status"] == "open" and same["problems"] == []
+    closed = export("northwind_dod", default={"b2b_collaboration_inbound": BLOCKED, "b2b_collaboration_outbound": OPEN})
+    v = pairing.verdict(side("tailspin_gcch", export("tailspin_gcch")), side("northwind_dod", closed), CAT)
+    assert v["status"] == "blocked" and "from the default (no partner entry)" in v["problems"][0]["message"]
+
+
+def test_restricted_targets_and_declared_blocks():
+    group = {"access": "allowed", "targets": [{"group": "2c057a25-45d1-4fe3-a7c8-618e2c46a5bc"}]}
+    some = {"users_and_groups": group, "applications": OPEN["applications"]}
+    ec, eg = paired("contoso", "fabrikam_cn", ea={"b2b_collaboration_inbound": OPEN, "b2b_collaboration_outbound": some})
+    v = pairing.verdict(side("contoso", ec), side("fabrikam_cn", eg), CAT)
+    assert (v["status"], v["ok"]) == ("restricted", True) and "only some users" in v["notes"][0]
+    ec, eg = paired("contoso", "fabrikam_cn",
+                    ea={"b2b_collaboration_inbound": OPEN, "b2b_collaboration_outbound": BLOCKED})
+    declared = dict(pairing.DEFAULT_SIDE, b2b_collaboration_outbound=BLOCKED)
+    v = pairing.verdict(side("contoso", ec, declared=declared), side("fabrikam_cn", eg), CAT)
+    assert (v["status"], v["expected"], v["ok"]) == ("blocked", "blocked", True)
+    # declared open but blocked on the service (drift): not ok
+    v = pairing.verdict(side("contoso", ec), side("fabrikam_cn", eg), CAT)
+    assert (v["status"], v["expected"], v["ok"]) == ("blocked", "open", False)
+    assert v["problems"][0]["side"] == "home" and v["problems"][0]["setting"] == "b2b_collaboration_outbound"
+
+
+@pytest.mark.parametrize("external,blocked", [
+    ({"allowed_domains": None, "blocked_domains": ["tailspin-defense.us"]}, True),
+    ({"allowed_domains": None, "blocked_domains": ["*.defense.us"]}, False),
+    ({"allowed_domains": None, "blocked_domains": ["*.tailspin-defense.us", "tailspin-defense.us"]}, True),
+    ({"allowed_domains": ["fabrikam.cn"], "blocked_domains": None}, True),
+    ({"allowed_domains": ["fabrikam.cn", "tailspin-defense.us"], "blocked_domains": None}, False),
+])
+def test_resource_domain_lists(external, blocked):
+    ec, eg = paired("contoso", "tailspin_gcch")
+    ec["external_collaboration"] = external
+    v = pairing.verdict(side("tailspin_gcch", eg, "tailspin-defense.us"), side("contoso", ec), CAT)
+    assert (v["status"] == "blocked") is blocked
+    assert bool([p for p in v["problems"] if p["setting"] == "domain_list"]) is blocked
+
+
+def test_missing_export_is_unknown_and_not_ok():
+    ec, _eg = paired("contoso", "tailspin_gcch")
+    v = pairing.verdict(side("contoso", ec), side("tailspin_gcch", None), CAT)
+    assert (v["status"], v["ok"]) == ("unknown", False)
+    assert v["problems"][0]["setting"] == "export" and v["problems"][0]["tenant"] == "tailspin_gcch"
+
+
+def test_matrix_covers_both_directions_of_supported_pairs_only():
+    pairs = norm([["contoso", "tailspin_gcch"], ["tailspin_gcch", "fabrikam_cn"]])["pairs"]
+    ec, eg = paired("contoso", "tailspin_gcch")
+    tenants = {"contoso": {"tenant_id": IDS["contoso"], "cloud": "global", "export": ec},
+               "tailspin_gcch": {"tenant_id": IDS["tailspin_gcch"], "cloud": "usgov", "export": eg},
+               "fabrikam_cn": {"tenant_id": IDS["fabrikam_cn"], "cloud": "china", "export": export("fabrikam_cn")}}
+    rows = pairing.matrix(pairs, tenants, CAT)
+    assert [(r["home"], r["resource"], r["status"]) for r in rows] == [
+        ("contoso", "tailspin_gcch", "open"), ("tailspin_gcch", "contoso", "open")]
+
+
+# ---- audit ----------------------------------------------------------------------------------------
+
+def test_exports_rebuild_partnerships_and_report_half_pairs():
+    trust = {"mfa": True, "compliant_device": False, "hybrid_joined_device": False}
+    ec, eg = paired("contoso", "tailspin_gcch",
+                    ea={"b2b_collaboration_inbound": OPEN, "b2b_collaboration_outbound": OPEN, "inbound_trust": trust,
+                        "automatic_user_consent": {"inbound": None, "outbound": None}})
+    ec["partners"].append({"partner": IDS["fabrikam_cn"], "settings": {}})
+    ec["partners"].append({"partner": "00000000-0000-0000-0000-000000000001", "settings": {}})
+    out = pairing.partnerships_from_exports({
+        "contoso": {"tenant_id": IDS["contoso"], "export": ec},
+        "tailspin_gcch": {"tenant_id": IDS["tailspin_gcch"], "export": eg},
+        "fabrikam_cn": {"tenant_id": IDS["fabrikam_cn"], "export": export("fabrikam_cn")}})
+    assert out["entra_partnerships"] == [{"tenants": ["contoso", "tailspin_gcch"], "settings_by_tenant": {
+        "contoso": {"b2b_collaboration_inbound": OPEN, "b2b_collaboration_outbound": OPEN,
+                    "inbound_trust": {"mfa": True, "compliant_device": False, "hybrid_joined_device": False}},
+        "tailspin_gcch": {"b2b_collaboration_inbound": OPEN, "b2b_collaboration_outbound": OPEN}}}]
+    assert out["half_pairs"] == [{"tenant": "contoso", "partner": "fabrikam_cn"}]
+    assert out["external_partners"] == [{"tenant": "contoso",
+                                         "partner_tenant_id": "00000000-0000-0000-0000-000000000001"}]
+    # and what it rebuilt is valid partnership data again
+    assert norm(copy.deepcopy(out["entra_partnerships"]))["problems"] == []
+
+
+# ---- guests ---------------------------------------------------------------------------------------
+
+def test_guest_plan_for_one_resource():
+    people = ["jordan.ellis@tailspin-defense.us", {"email": "x@tailspin-defense.us", "display_name": "X"}]
+    data = [{"resource": "contoso", "home": "tailspin_gcch", "people": people},
+            {"resource": "contoso", "home_cloud": "usgov", "people": ["pat@outside.us"]},
+            {"resource": "tailspin_gcch", "home": "contoso", "people": ["megan@contoso.com"]}]
+    plan = pairing.guest_plan(data, "contoso", HOSTS)
+    assert [(p["home"], p["home_in_run"], p["home_cloud"]) for p in plan] == [
+        ("tailspin_gcch", True, None), (None, False, "usgov")]
+    assert plan[0]["people"][1] == {"email": "x@tailspin-defense.us", "display_name": "X", "user_type": None}
+    assert pairing.guest_plan(data, "northwind_dod", HOSTS) == []
+
+
+def test_guest_plan_lists_every_bad_entry():
+    data = [{"resource": "ghost", "home": "contoso", "people": []},
+            {"resource": "contoso", "home": "nowhere", "people": ["a@b.com"]},
+            {"resource": "contoso", "home": "tailspin_gcch", "people": [{"mail": "a@b.com"}]},
+            {"resource": "contoso", "people": "a@b.com"}]
+    with pytest.raises(pairing.PairingError) as err:
+        pairing.guest_plan(data, "contoso", HOSTS)
+    text = str(err.value)
+    assert "entra_guests[0].resource 'ghost'" in text and "home 'nowhere' is not a tenant of this run" in text
+    assert "entra_guests[2].people[0]" in text and "entra_guests[3] must be" in text
