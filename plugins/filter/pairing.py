@@ -97,7 +97,7 @@ def access_matrix(pairs, hostvars, hosts, export_var="verify_export", tenant_var
     for host in hosts or []:
         hv = _get(hostvars, host, {})
         facts = _get(hv, tenant_var, {})
-        tenants[host] = {"tenant_id": str(_get(hv, "tenant_id", "")).lower(), "cloud": _get(hv, "cloud"),
+        tenants[host] = {"tenant_id": str(_get(hv, "tenant_id", "")).lower(), "cloud": _get(hv, "cloud", "global"),
                          "domain": _get(facts, "default_domain"), "export": _get(hv, export_var)}
     try:
         return pairing.matrix(pairs, tenants, _catalogue(clouds_file))
