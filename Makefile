@@ -76,7 +76,7 @@ emulator-tests: tree
 	echo "pytest $$dirs"; cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)):. $(PYTEST) $$dirs
 
 integration: tree
-	cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)):. $(PYTEST) -n 2 tests/integration
+	cd $(COLL) && PYTHONPATH=$(abspath $(BUILD)):. $(PYTEST) -n 2 --dist loadgroup tests/integration
 
 # --offline together with ANSIBLE_COLLECTIONS_PATH: no network, and the collection resolves from the copy.
 lint: tree

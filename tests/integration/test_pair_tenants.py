@@ -28,6 +28,8 @@ GUESTS = [("contoso", "jordan.ellis@tailspin-defense.us"), ("contoso", "li.wei@f
 # for runs whose point is not the guests (they exist already, or do not matter)
 NO_GUESTS = {"entra_invite_guests": False}
 # verify's setting names -> the emulator redemption simulation's
+# one xdist worker runs them all: they share the paired snapshot, made once (make integration uses loadgroup)
+pytestmark = pytest.mark.xdist_group("pair_tenants")
 SETTING_NAMES = {"cloud_settings": "allowedCloudEndpoints", "partner": "partner",
                  "b2b_collaboration_outbound": "b2bCollaborationOutbound",
                  "b2b_collaboration_inbound": "b2bCollaborationInbound", "domain_list": "domain_list"}
