@@ -52,10 +52,7 @@ class RequestLog:
                 return json.loads(raw)
             except ValueError:
                 return None
-        try:
-            return copy.deepcopy(raw)   # a $batch item's body, already parsed: never share it with handlers
-        except Exception:  # noqa: BLE001 - an unloggable body is logged as none
-            return None
+        return copy.deepcopy(raw)   # a $batch item's body, already parsed: never share it with handlers
 
     def set_body(self, entry, raw):
         """Keep the JSON body of a Graph write on its log entry (login and reads keep none)."""

@@ -17,11 +17,11 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.entra.crosscloud.plugins.module_utils import pairing
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError, load_catalogue
+from ansible_collections.entra.crosscloud.plugins.module_utils.collaboration import domain_lists_available
+from ansible_collections.entra.crosscloud.plugins.module_utils.module import connection_argument_spec
 
-# Host variables named like the modules' connection options (doc_fragments/graph.py).
-CONNECTION_KEYS = ("tenant_id", "cloud", "client_id", "client_secret", "client_certificate_path",
-                   "client_certificate_password", "client_certificate_thumbprint", "access_token", "clouds_file",
-                   "ca_path", "validate_certs", "token_cache", "token_cache_dir", "timeout")
+# Host variables named like the modules' connection options: the shared argument spec names them.
+CONNECTION_KEYS = tuple(connection_argument_spec())
 
 
 def _catalogue(clouds_file):
@@ -79,7 +79,7 @@ def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, exte
     entries, _problems = pairing.declared_pairs(partnerships)
     guests = guests if isinstance(guests, list) else []
     try:
-        global_cloud = catalogue.resolve(cloud).endpoint == "microsoftonline.com"
+        global_cloud = domain_lists_available(catalogue.resolve(cloud))
     except CloudError:
         global_cloud = False
     needs = pairing.required_permissions(

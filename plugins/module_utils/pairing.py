@@ -20,6 +20,7 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.entra.crosscloud.plugins.module_utils import access
+from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError
 
 # Settings a side of a partnership may give: access_settings' options, in its words.
@@ -220,8 +221,6 @@ CAPABILITIES = {
                               "Directory.ReadWrite.All"),
     "invite guests": ("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"),
 }
-_AUTHZ_KEYS = ("allow_invites_from", "guest_user_role", "allow_email_verified_users_to_join_organization",
-               "allowed_to_sign_up_email_based_subscriptions")
 
 
 def required_permissions(has_partners=False, writes=True, verify=True, domain_lists=False,
@@ -244,7 +243,7 @@ def required_permissions(has_partners=False, writes=True, verify=True, domain_li
         if domain_lists:
             need("read the domain allow/block list")
     ext = external_collaboration or {}
-    if any(ext.get(k) is not None for k in _AUTHZ_KEYS):
+    if any(ext.get(k) is not None for k in co.AUTHZ_OPTIONS):
         need("read who may invite and the guest role")
         if writes:
             need("change who may invite and the guest role")
@@ -456,8 +455,7 @@ def matrix(pairs, tenants, catalogue):
 
 # ---- audit ----------------------------------------------------------------------------------------
 
-EXPORTED_OPTIONS = ("b2b_collaboration_inbound", "b2b_collaboration_outbound", "b2b_direct_connect_inbound",
-                    "b2b_direct_connect_outbound", "inbound_trust", "automatic_user_consent")
+EXPORTED_OPTIONS = tuple(access.ALL_SETTINGS)   # access_settings' own order, for readable exports
 
 
 def _side_from_export(settings):
