@@ -1,4 +1,4 @@
-"""Admin API (/_emulator/...): log, counts, reset, faults, latency, replication delay, drift, redemption.
+"""Admin API (/_emulator/...): log, counts, reset, day, faults, latency, replication delay, drift, redemption.
 
 Served only on the admin listener, so it can never be confused with Graph traffic.
 """
@@ -63,8 +63,11 @@ def _route(emu, method, path, query, data):
         emu.latency_ms = max(0, int(data["ms"]))
         return 200, {}, {"ms": emu.latency_ms}
     if path == "/_emulator/replication_delay" and method == "POST":
-        emu.state.replication_delay = max(0.0, float(data["seconds"]))
-        return 200, {}, {"seconds": emu.state.replication_delay}
+        return 200, {}, _set_replication(emu, data)
+    if path == "/_emulator/replication" and method == "GET":
+        return 200, {}, dict(emu.state.replication, objects=emu.state.pending_replication())
+    if path == "/_emulator/day" and method == "GET":
+        return 200, {}, emu.current_day()
     if path == "/_emulator/tenants" and method == "GET":
         return 200, {}, {"tenants": [t.summary() for t in emu.state.tenants.values()]}
     m = re.match(r"^/_emulator/tenants/([^/]+)(/graph)?$", path)
@@ -84,6 +87,25 @@ def _route(emu, method, path, query, data):
             return 200, {}, redeem.simulate(emu.state, data["resource_tenant"], data["address"],
                                             data.get("application"), accept=bool(data.get("accept", True)))
     return 404, {}, {"error": "no admin endpoint %s %s" % (method, path)}
+
+
+def _set_replication(emu, data):
+    """{"seconds": S} (every object S seconds) or {"min": a, "max": b, "seed": n} (each object its own delay)."""
+    unknown = set(data) - {"seconds", "min", "max", "seed"}
+    if unknown:
+        raise ValueError("unknown keys: %s" % ", ".join(sorted(unknown)))
+    seed = data.get("seed", emu.day["replication_delay"]["seed"])
+    if "seconds" in data:
+        if "min" in data or "max" in data:
+            raise ValueError("give either seconds or min/max")
+        low = high = data["seconds"]
+    else:
+        low = data["min"]
+        high = data.get("max", low)
+    for value in (low, high, seed):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("seconds, min, max and seed must be numbers")
+    return emu.state.set_replication(low, high, seed)
 
 
 def _as_admin(emu, tenant, data):

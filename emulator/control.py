@@ -1,8 +1,13 @@
-"""What tests and benchmarks steer and read: the request log and fault injection."""
+"""What tests and benchmarks steer and read: the request log and fault injection.
+
+Every log entry has "fault": null, or "before"/"after" when an injected fault answered it (its
+"status" is then the fault's: 429, 5xx or "drop").
+"""
 
 import collections
 import copy
 import json
+import random
 import re
 import threading
 import time
@@ -32,7 +37,8 @@ class RequestLog:
             entry = {"seq": self.seq, "time": time.time(), "kind": kind, "host": host, "method": method,
                      "path": path, "query": query, "tenant": None, "status": None,
                      "write": kind == "graph" and method in WRITE_METHODS and not path.endswith("/$batch"),
-                     "batch_item": batch_item, "client_request_id": client_request_id, "body": None}
+                     "batch_item": batch_item, "client_request_id": client_request_id, "body": None,
+                     "fault": None}
             self.entries.append(entry)
         self.set_body(entry, body)
         return entry
@@ -101,32 +107,86 @@ class RequestLog:
         return out
 
 
-class FaultBook:
-    """Rules that make the next N matching requests fail: 429/503/504 (optionally with Retry-After) or a drop."""
+FAULT_STATUSES = (429, 500, 502, 503, 504, "drop")
+WHEN = ("before", "after", "random")
 
-    FIELDS = {"host", "method", "path", "tenant", "status", "retry_after", "times"}
+
+class FaultBook:
+    """Fault rules: the next N matching requests fail, or each matching request fails with probability p.
+
+    A rule: {"host": "graph"|"login"|<real host>, "method", "path": regex, "tenant", "status", "retry_after",
+    "times", "probability", "seed", "when"}.
+    - without "probability" (a "next N" rule): the next `times` (default 1) matching requests fail with
+      `status` (one of FAULT_STATUSES, or a list to pick from); "when" defaults to "before".
+    - with "probability" p: every matching request fails with probability p, drawn from the rule's own
+      random.Random(seed), for the whole run (`times` may cap it); `status` is a list to pick from (default
+      all six); a 429 carries Retry-After (`retry_after`, default 1 s); "when" defaults to "random".
+    - "when": "before" (the request is not processed), "after" (it is processed, state changes, then the
+      answer is replaced by the fault or the connection dropped) or "random" (before or after at random for
+      writes, before for reads).
+    Rules are tried in order; the first that fires decides. A rule's RNG is drawn once per matching request
+    it sees, so the same requests in the same order meet the same faults.
+    """
+
+    FIELDS = {"host", "method", "path", "tenant", "status", "retry_after", "times", "probability", "seed", "when"}
 
     def __init__(self):
         self.lock = threading.Lock()
         self.rules = []
+        self._rngs = []
+
+    @staticmethod
+    def _check(rule):
+        if not isinstance(rule, dict):
+            raise ValueError("a fault rule must be an object")
+        unknown = set(rule) - FaultBook.FIELDS
+        if unknown:
+            raise ValueError("unknown fault rule keys: %s" % ", ".join(sorted(unknown)))
+        r = dict(rule)
+        probabilistic = r.get("probability") is not None
+        if probabilistic:
+            p = r["probability"]
+            if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+                raise ValueError("probability must be a number between 0 and 1")
+            r["probability"] = float(p)
+            r.setdefault("status", list(FAULT_STATUSES))
+            r.setdefault("times", None)
+            r.setdefault("when", "random")
+        else:
+            r.pop("probability", None)
+            if "status" not in r:
+                raise ValueError("status must be 429, 500, 502, 503, 504 or 'drop'")
+            r.setdefault("times", 1)
+            r.setdefault("when", "before")
+        statuses = r["status"] if isinstance(r["status"], list) else [r["status"]]
+        if not statuses or any(s not in FAULT_STATUSES or isinstance(s, bool) for s in statuses):
+            raise ValueError("status must be 429, 500, 502, 503, 504 or 'drop' (or a non-empty list of them)")
+        if r["when"] not in WHEN:
+            raise ValueError("when must be 'before', 'after' or 'random'")
+        if r["times"] is not None and (isinstance(r["times"], bool) or not isinstance(r["times"], int)
+                                       or r["times"] < 0):
+            raise ValueError("times must be a whole number >= 0")
+        if r.get("retry_after") is not None and (isinstance(r["retry_after"], bool)
+                                                 or not isinstance(r["retry_after"], (int, float))
+                                                 or r["retry_after"] < 0):
+            raise ValueError("retry_after must be a number of seconds >= 0")
+        seed = r.setdefault("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, (int, str)):
+            raise ValueError("seed must be a whole number or a string")
+        if r.get("path"):
+            re.compile(r["path"])
+        r["hits"] = 0
+        return r
 
     def add(self, rules):
-        checked = []
-        for rule in rules:
-            unknown = set(rule) - self.FIELDS
-            if unknown:
-                raise ValueError("unknown fault rule keys: %s" % ", ".join(sorted(unknown)))
-            if rule.get("status") not in (429, 500, 502, 503, 504, "drop"):
-                raise ValueError("status must be 429, 500, 502, 503, 504 or 'drop'")
-            r = dict(rule)
-            r.setdefault("times", 1)
-            if r.get("path"):
-                re.compile(r["path"])
-            r["hits"] = 0
-            checked.append(r)
+        if not isinstance(rules, list):
+            raise ValueError("rules must be a list")
+        checked = [self._check(rule) for rule in rules]
         with self.lock:
-            self.rules.extend(checked)
-        return checked
+            for r in checked:
+                self.rules.append(r)
+                self._rngs.append(random.Random(r["seed"]))
+        return [dict(r) for r in checked]
 
     def list(self):
         with self.lock:
@@ -135,21 +195,33 @@ class FaultBook:
     def clear(self):
         with self.lock:
             self.rules = []
+            self._rngs = []
 
-    def take(self, kind, host, method, path, tenant):
+    def take(self, kind, host, method, path, tenant, write=False):
+        """The fault this request meets, or None: {"status", "when" (before|after), "retry_after", "rule"}."""
         with self.lock:
-            for r in self.rules:
-                if r["times"] <= 0:
+            for index, (r, rng) in enumerate(zip(self.rules, self._rngs)):
+                if r["times"] is not None and r["times"] <= 0:
                     continue
                 if r.get("host") and r["host"] not in (kind, host):
                     continue
                 if r.get("method") and r["method"].upper() != method:
                     continue
-                if r.get("tenant") and tenant and r["tenant"].lower() != tenant:
+                if r.get("tenant") and (not tenant or r["tenant"].lower() != tenant):
                     continue
                 if r.get("path") and not re.search(r["path"], path):
                     continue
-                r["times"] -= 1
+                if r.get("probability") is not None and rng.random() >= r["probability"]:
+                    continue
+                if r["times"] is not None:
+                    r["times"] -= 1
                 r["hits"] += 1
-                return r
+                status = rng.choice(r["status"]) if isinstance(r["status"], list) else r["status"]
+                when = r["when"]
+                if when == "random":
+                    when = rng.choice(("before", "after")) if write else "before"
+                retry_after = r.get("retry_after")
+                if retry_after is None and status == 429 and r.get("probability") is not None:
+                    retry_after = 1
+                return {"status": status, "when": when, "retry_after": retry_after, "rule": index}
         return None

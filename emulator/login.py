@@ -35,6 +35,19 @@ def tenant_not_found(tenant):
                       "are no active subscriptions for the tenant." % tenant)
 
 
+def tenant_of_path(emulator, path):
+    """The id of the tenant a sign-in path names (/{tenant id or domain}/...), or None (for fault rules)."""
+    first = unquote(path.strip("/").split("/")[0]) if path.strip("/") else ""
+    tenant = emulator.state.find(first) if first else None
+    return tenant.id if tenant is not None else None
+
+
+def fault_body(host, status):
+    """What Entra answers when it cannot serve a sign-in request (an injected fault)."""
+    return LoginError(status, "temporarily_unavailable", 90033,
+                      "A transient error has occurred. Please try again. Injected fault (emulator).").body(host)
+
+
 def handle(emulator, host, method, raw_path, headers, body, log_entry):
     """Returns (status, headers, json-body)."""
     path = raw_path.split("?", 1)[0]

@@ -1,5 +1,6 @@
 """HTTPS listeners, one per Microsoft host the emulator stands in for, plus the admin listener."""
 
+import copy
 import json
 import socket
 import ssl
@@ -66,15 +67,17 @@ class _Handler(BaseHTTPRequestHandler):
             if emu.latency_ms:
                 time.sleep(emu.latency_ms / 1000.0)
             if srv.kind == "login":
-                fault = emu.faults.take("login", srv.vhost, method, self.path.split("?")[0], None)
-                if fault is not None:
+                path = self.path.split("?")[0]
+                fault = emu.faults.take("login", srv.vhost, method, path, login.tenant_of_path(emu, path))
+                if fault is not None and fault["when"] == "before":
+                    entry["fault"] = "before"
                     status = fault["status"]
-                    if status == "drop":
-                        return self._drop()
-                    hdrs = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else {}
-                    return self._send(status, hdrs, {"error": "temporarily_unavailable",
-                                                     "error_description": "AADSTS90033: Injected fault (emulator)."})
+                    return self._login_fault(fault)
                 status, out_headers, result = login.handle(emu, srv.vhost, method, self.path, headers, body, entry)
+                if fault is not None:
+                    entry["fault"] = "after"
+                    status = fault["status"]
+                    return self._login_fault(fault)
             else:
                 status, out_headers, result = graph_core.execute(emu, srv.vhost, method, self.path, headers, body,
                                                                  entry)
@@ -83,6 +86,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, out_headers, result)
         finally:
             emu.log.finish(entry, status)
+
+    def _login_fault(self, fault):
+        if fault["status"] == "drop":
+            return self._drop()
+        hdrs = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else {}
+        return self._send(fault["status"], hdrs, login.fault_body(self.server.vhost, fault["status"]))
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _any
 
@@ -109,10 +118,31 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
+def normalise_day(day=None):
+    """A day: {"replication_delay": {"min", "max", "seed"}, "faults": [rules], "latency_ms": N}.
+
+    Without one (a library caller), the day is calm: no delay, no faults, no latency. The CLI starts
+    Microsoft's ordinary day instead (see emulator/cli.py).
+    """
+    day = copy.deepcopy(day or {})
+    unknown = set(day) - {"replication_delay", "faults", "latency_ms"}
+    if unknown:
+        raise ValueError("unknown day keys: %s" % ", ".join(sorted(unknown)))
+    delay = dict({"min": 0.0, "max": None, "seed": 0}, **(day.get("replication_delay") or {}))
+    if delay["max"] is None:
+        delay["max"] = delay["min"]
+    delay = {"min": float(delay["min"]), "max": float(delay["max"]), "seed": int(delay["seed"])}
+    if delay["min"] < 0 or delay["max"] < delay["min"]:
+        raise ValueError("replication delay needs 0 <= min <= max")
+    faults = list(day.get("faults") or [])
+    FaultBook().add(copy.deepcopy(faults))     # refuse a bad rule at start, not at the first reset
+    return {"replication_delay": delay, "faults": faults, "latency_ms": max(0, int(day.get("latency_ms") or 0))}
+
+
 class Emulator:
     """The whole emulator: state, keys, log, faults, and the listeners."""
 
-    def __init__(self, seed, state_dir, server_cert, server_key, port=0):
+    def __init__(self, seed, state_dir, server_cert, server_key, port=0, day=None):
         self.state = State(seed, state_dir)
         self.state_dir = state_dir
         self.signer = Signer()
@@ -120,6 +150,8 @@ class Emulator:
         self.faults = FaultBook()
         self.rate_limiter = graph_core.RateLimiter()
         self.latency_ms = 0
+        self.day = normalise_day(day)   # what the process was started with; reset() comes back to it
+        self.apply_day()
         self.state_file = None
         self.snapshots = {}   # name -> tenant data (POST /_emulator/snapshots/NAME): tests skip repeating a set-up
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -150,16 +182,29 @@ class Emulator:
             srv.shutdown()
             srv.server_close()
 
+    def apply_day(self):
+        """Replication delay, fault rules (their RNGs from their seeds again) and latency of the start-time day."""
+        delay = self.day["replication_delay"]
+        self.state.set_replication(delay["min"], delay["max"], delay["seed"])
+        self.faults.clear()
+        self.faults.add(copy.deepcopy(self.day["faults"]))
+        self.latency_ms = self.day["latency_ms"]
+
+    def current_day(self):
+        """The day in force now (admin calls may have changed it), and the one the process started with."""
+        return {"replication_delay": dict(self.state.replication), "faults": self.faults.list(),
+                "latency_ms": self.latency_ms, "start": copy.deepcopy(self.day)}
+
     def reset(self, snapshot=None):
-        """Back to the seed (or to a snapshot of tenant data); log, faults, latency and limits cleared."""
+        """Back to the seed (or to a snapshot of tenant data); log and rate limits cleared; the replication
+        delay, fault rules and latency back to the day the process was started with."""
         if snapshot is None:
             self.state.load()
         else:
             self.state.restore_snapshot(snapshot)
         self.log.clear()
-        self.faults.clear()
         self.rate_limiter.clear()
-        self.latency_ms = 0
+        self.apply_day()
 
     def jwks(self):
         pub = self.signer.key.public_key().public_numbers()

@@ -7,6 +7,7 @@ initialiser with `tenant_initialiser` that fills `tenant.data[...]` from the see
 import copy
 import json
 import os
+import random
 import re
 import threading
 import time
@@ -69,7 +70,7 @@ class Tenant:
         self.region_sub_scope = entry.get("region_sub_scope")
         self.apps = {}
         self.data = {}
-        self.created = {}  # (kind, id) -> monotonic creation time, for replication delay
+        self.created = {}  # (kind, id) -> (monotonic creation time, its own replication delay in seconds)
 
     @property
     def initial_domain(self):
@@ -99,14 +100,15 @@ class State:
         self.lock = threading.RLock()
         self.seed = seed
         self.state_dir = state_dir
-        self.replication_delay = 0.0
+        self.replication = {"min": 0.0, "max": 0.0, "seed": 0}
+        self._replication_rng = random.Random(0)
         self.tenants = {}
         self.load()
 
     def load(self):
+        """The seed's tenants again (the replication delay setting is the emulator's day: see Emulator.reset)."""
         with self.lock:
             self.tenants = {}
-            self.replication_delay = 0.0
             for entry in self.seed["tenants"]:
                 tenant = Tenant(entry)
                 for app in entry.get("apps", []):
@@ -167,15 +169,38 @@ class State:
                 return t
         return None
 
-    # replication delay: an object created in the last `replication_delay` seconds is not yet readable
+    # Replication delay: each object gets its own delay, drawn when it is created from a seeded RNG in
+    # [min, max] seconds; until it has passed the object answers 404 and is missing from lists.
+    def set_replication(self, min_seconds, max_seconds=None, seed=0):
+        """Delays for objects created from now on; the RNG restarts from `seed` (reproducible runs)."""
+        low = float(min_seconds)
+        high = low if max_seconds is None else float(max_seconds)
+        if low < 0 or high < low:
+            raise ValueError("replication delay needs 0 <= min <= max (got min=%s, max=%s)" % (low, high))
+        seed = int(seed)
+        with self.lock:
+            self.replication = {"min": low, "max": high, "seed": seed}
+            self._replication_rng = random.Random(seed)
+        return dict(self.replication)
+
     def mark_created(self, tenant, kind, object_id):
-        tenant.created[(kind, object_id)] = time.monotonic()
+        with self.lock:
+            low, high = self.replication["min"], self.replication["max"]
+            delay = low if high <= low else self._replication_rng.uniform(low, high)
+            tenant.created[(kind, object_id)] = (time.monotonic(), delay)
+        return delay
 
     def replicated(self, tenant, kind, object_id):
-        if not self.replication_delay:
-            return True
         born = tenant.created.get((kind, object_id))
-        return born is None or time.monotonic() - born >= self.replication_delay
+        return born is None or time.monotonic() - born[0] >= born[1]
+
+    def pending_replication(self):
+        """Every object with a drawn delay: tenant, kind, id, its delay and the seconds still to wait."""
+        now = time.monotonic()
+        with self.lock:
+            return [{"tenant": t.id, "kind": kind, "id": oid, "delay": round(delay, 6),
+                     "remaining": round(max(0.0, born + delay - now), 6)}
+                    for t in self.tenants.values() for (kind, oid), (born, delay) in t.created.items()]
 
 
 def new_id():

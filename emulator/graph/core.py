@@ -3,8 +3,33 @@
 A resource module declares its endpoints with @route(...) and raises GraphError for anything the
 service would refuse. core owns everything the real Graph front door does before a resource
 sees the request: token checks, the permission check, the error body shape, paging links.
+
+Front-door rules (each with the source it rests on):
+- a request body must be sent with Content-Type: application/json (a charset or other parameter is
+  fine); anything else is 400 BadRequest "Unable to read JSON request payload. Please ensure
+  Content-Type header is set and payload is of valid JSON format." (the answer Graph gives:
+  microsoftgraph/microsoft-graph-docs-contrib issue #6337; every write page lists Content-Type
+  application/json as required). Outer requests and $batch items alike.
+- system query options ($count $expand $filter $format $orderby $search $select $skip $skiptoken
+  $top; names case-insensitive, and on beta the $ is optional - concepts/query-parameters.md) are
+  allowed only where the route supports them. Each route lists its own (`query=`), from the
+  "Optional query parameters" section of its API page; a $-name Graph does not know is 400
+  Request_BadRequest "Unrecognized query argument specified: '$selct'." (the directory's answer,
+  microsoftgraph/microsoft-graph-docs-contrib issue #1321); a known one a route does not support is
+  400 ($filter: Request_UnsupportedQuery "Filtered searches against this resource are not
+  supported.", microsoftgraph/msgraph-metadata issue #225; others: Request_BadRequest "'$skip' is
+  not supported by the service."). Writes take none: "supported in only GET operations"
+  (query-parameters.md).
+- a body's "@odata.type", where a resource accepts one, must name the resource's own type
+  (check_odata_type): an unknown name is 400 Request_BadRequest "A type named '...' could not be
+  resolved by the model. ..." (microsoftgraph/msgraph-beta-sdk-dotnet issue #87), a known but
+  different one 400 "... is not assignable to the expected type ..." (the OData library's message).
+- paging: @odata.nextLink carries an opaque $skiptoken (concepts/paging.md: do not parse it).
+- injected faults (control.FaultBook) answer before the request is processed, or after it (the state
+  has changed, the answer is lost); inside $batch a fault is that item's status, a drop a 503 item.
 """
 
+import base64
 import collections
 import datetime
 import json
@@ -41,8 +66,13 @@ def not_found(message="Resource not found.", code="Request_ResourceNotFound"):
     return GraphError(404, code, message)
 
 
+SYSTEM_QUERY_OPTIONS = ("$count", "$expand", "$filter", "$format", "$orderby", "$search", "$select", "$skip",
+                        "$skiptoken", "$top")
+WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
+
+
 class Route:
-    def __init__(self, method, pattern, handler, permissions, api, only_clouds):
+    def __init__(self, method, pattern, handler, permissions, api, only_clouds, query=None):
         if isinstance(permissions, str) or not permissions:
             raise TypeError("route %s %s: permissions must be a non-empty tuple of roles" % (method, pattern))
         self.method = method
@@ -54,14 +84,90 @@ class Route:
         self.permissions = tuple(permissions)
         self.api = tuple(api)
         self.only_clouds = tuple(only_clouds) if only_clouds else None
+        if query is None:   # an entity GET takes $select (OData: single entities allow $select); writes none
+            query = ("$select",) if method == "GET" else ()
+        unknown = set(query) - set(SYSTEM_QUERY_OPTIONS)
+        if unknown:
+            raise TypeError("route %s %s: unknown query options %s" % (method, pattern, sorted(unknown)))
+        self.query = tuple(query)
 
 
-def route(method, pattern, permissions, api=("v1.0",), only_clouds=None):
-    """Declare an endpoint. `permissions`: application roles, any one of which suffices."""
+def route(method, pattern, permissions, api=("v1.0",), only_clouds=None, query=None):
+    """Declare an endpoint. `permissions`: application roles, any one of which suffices.
+
+    `query`: the system query options the endpoint supports (its API page's "Optional query
+    parameters"); default $select for a GET, none for a write.
+    """
     def deco(func):
-        ROUTES.append(Route(method, pattern, func, permissions, api, only_clouds))
+        ROUTES.append(Route(method, pattern, func, permissions, api, only_clouds, query))
         return func
     return deco
+
+
+def normalise_query(api, query):
+    """Query options with system options under their canonical lower-case $-names.
+
+    Graph matches system query option names case-insensitively; on beta the $ is optional
+    (concepts/query-parameters.md). A $-name Graph does not know is refused.
+    """
+    out = {}
+    for name, value in query.items():
+        lower = name.lower()
+        if lower.startswith("$"):
+            if lower not in SYSTEM_QUERY_OPTIONS:
+                raise bad_request("Unrecognized query argument specified: '%s'." % name)
+            name = lower
+        elif api == "beta" and "$" + lower in SYSTEM_QUERY_OPTIONS:
+            name = "$" + lower
+        if name in out:
+            raise bad_request("Query option '%s' was specified more than once, but it must be specified at most "
+                              "once." % name, "BadRequest")
+        out[name] = value
+    return out
+
+
+def check_query_support(r, method, query):
+    """400 for a system query option the route does not support."""
+    for name in query:
+        if name not in SYSTEM_QUERY_OPTIONS or (r is not None and name in r.query and method == "GET"):
+            continue
+        if name == "$filter":
+            raise GraphError(400, "Request_UnsupportedQuery", "Filtered searches against this resource are not "
+                                                              "supported.")
+        raise bad_request("'%s' is not supported by the service." % name)
+
+
+# @odata.type names the emulator's model knows: a known but different one "is not assignable".
+KNOWN_TYPES = set()
+
+
+def check_odata_type(body, expected, where=None):
+    """A body (or nested object) may carry "@odata.type"; if it does, it must be `expected`."""
+    if not isinstance(body, dict) or "@odata.type" not in body:
+        return
+    value = body["@odata.type"]
+    if value == expected:
+        return
+    name = str(value)[1:] if str(value).startswith("#") else str(value)
+    if not isinstance(value, str) or not value.startswith("#") or name not in KNOWN_TYPES:
+        raise bad_request("A type named '%s' could not be resolved by the model. When a model is available, each "
+                          "type name must resolve to a valid type." % value)
+    raise bad_request("A resource with type '%s' was found, but it is not assignable to the expected type '%s'%s. "
+                      "The type specified in the resource must be equal to either the expected type or a derived "
+                      "type." % (name, expected[1:], "" if where is None else " (in %s)" % where))
+
+
+def odata_type(name):
+    """Register a type name (without '#') as known to the model; returns '#' + name."""
+    KNOWN_TYPES.add(name)
+    return "#" + name
+
+
+def json_content_type(headers):
+    """Is the request's Content-Type application/json (parameters such as charset allowed)?"""
+    media = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    return media == "application/json"
+
 
 
 class Ctx:
@@ -156,22 +262,42 @@ def check_properties(body, allowed, where):
                               else "Invalid property '%s' on %s." % (key, where))
 
 
-def page(ctx, items, path, default_size, max_size=999):
-    """One page of a collection with @odata.nextLink, like Graph's server-driven paging."""
+def _skiptoken(skip, top):
+    return base64.urlsafe_b64encode(json.dumps({"skip": skip, "top": top}).encode()).decode().rstrip("=")
+
+
+def _read_skiptoken(token):
     try:
-        top = int(ctx.query.get("$top", default_size))
-        skip = int(ctx.query.get("$skiptoken", "0") or 0)
-    except ValueError:
-        raise bad_request("Invalid $top or $skiptoken value.", "BadRequest")
+        value = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+        return int(value["skip"]), int(value["top"])
+    except (ValueError, KeyError, TypeError):
+        raise bad_request("The specified page token value has expired or is invalid.", "Directory_ExpiredPageToken")
+
+
+def page(ctx, items, path, default_size, max_size=999):
+    """One page of a collection with @odata.nextLink, like Graph's server-driven paging.
+
+    The nextLink carries the other query options and an opaque $skiptoken (offset and page size);
+    clients follow it as it is (concepts/paging.md).
+    """
+    skip, top = 0, default_size
+    if ctx.query.get("$skiptoken"):
+        skip, top = _read_skiptoken(ctx.query["$skiptoken"])
+    if "$top" in ctx.query:
+        try:
+            top = int(ctx.query["$top"])
+        except ValueError:
+            raise bad_request("Invalid $top value '%s'." % ctx.query["$top"], "BadRequest")
     if top < 1 or top > max_size:
         raise bad_request("Invalid page size specified: '%d'. Must be between 1 and %d inclusive." % (top, max_size),
                           "Request_UnsupportedQuery")
     chunk = items[skip:skip + top]
     result = {"value": chunk}
     if skip + top < len(items):
-        keep = {k: v for k, v in ctx.query.items() if k not in ("$skiptoken",)}
-        keep["$top"] = top
-        keep["$skiptoken"] = skip + top
+        keep = {k: v for k, v in ctx.query.items() if k not in ("$skiptoken", "$top")}
+        if "$top" in ctx.query:
+            keep["$top"] = top
+        keep["$skiptoken"] = _skiptoken(skip + top, top)
         result["@odata.nextLink"] = ctx.link(path, **keep)
     return result
 
@@ -221,6 +347,27 @@ def match_route(method, api, path, cloud):
     raise GraphError(400, "BadRequest", "Resource not found for the segment '%s'." % segment)
 
 
+FAULT_CODES = {429: "TooManyRequests", 500: "UnknownError", 502: "BadGateway", 503: "ServiceUnavailable",
+               504: "GatewayTimeout"}
+
+
+def _error_answer(err, out_headers, request_id, client_request_id):
+    out_headers.update(err.headers)
+    out_headers["Content-Type"] = JSON_TYPE
+    return err.status, out_headers, error_body(err, request_id, client_request_id)
+
+
+def _fault_answer(fault, batch_item, request_id, client_request_id):
+    """An injected fault as Graph would answer it; a drop closes the connection (a 503 item inside $batch)."""
+    if fault["status"] == "drop" and not batch_item:
+        return "drop", {}, None
+    status = 503 if fault["status"] == "drop" else int(fault["status"])
+    hdrs = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else {}
+    err = GraphError(status, FAULT_CODES.get(status, "UnknownError"), "Injected fault (emulator).", hdrs)
+    out = {"request-id": request_id, "client-request-id": client_request_id, "x-ms-ags-diagnostic": DIAGNOSTIC}
+    return _error_answer(err, out, request_id, client_request_id)
+
+
 def execute(emulator, host, method, raw_path, headers, body, log_entry, batch_item=False):
     """Run one Graph request (outer or inside $batch). Returns (status, headers, body-or-None)."""
     request_id = str(uuid.uuid4())
@@ -236,18 +383,20 @@ def execute(emulator, host, method, raw_path, headers, body, log_entry, batch_it
             raise GraphError(400, "BadRequest", "Invalid version: %s" % path.strip("/").split("/")[0])
         api, rest = m.group(1), unquote(m.group(2) or "/")
         claims, tenant = authenticate(emulator, host, headers)
-        log_entry["tenant"] = tenant.id
-        fault = emulator.faults.take("graph", host, method, path, tenant.id)
-        if fault is not None:
-            if fault["status"] == "drop" and not batch_item:
-                return "drop", {}, None
-            status = 503 if fault["status"] == "drop" else int(fault["status"])
-            hdrs = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else {}
-            code = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "GatewayTimeout"}.get(status, "UnknownError")
-            raise GraphError(status, code, "Injected fault (emulator).", hdrs)
+    except GraphError as err:
+        return _error_answer(err, out_headers, request_id, client_request_id)
+    log_entry["tenant"] = tenant.id
+    fault = emulator.faults.take("graph", host, method, path, tenant.id, write=method in WRITE_METHODS)
+    if fault is not None and fault["when"] == "before":
+        log_entry["fault"] = "before"
+        return _fault_answer(fault, batch_item, request_id, client_request_id)
+    try:
+        query = normalise_query(api, query)
         if rest == "/$batch":
             if batch_item:
                 raise bad_request("Nested $batch requests are not supported.", "BadRequest")
+            if method != "POST":
+                raise GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request uri.")
             r, params = None, {}
         else:
             r, params = match_route(method, api, rest, clouds.cloud_of_graph(host))
@@ -255,6 +404,10 @@ def execute(emulator, host, method, raw_path, headers, body, log_entry, batch_it
             if not roles.intersection(r.permissions):
                 raise GraphError(403, "Authorization_RequestDenied",
                                  "Insufficient privileges to complete the operation.")
+        check_query_support(r, method, query)
+        if body not in (None, b"", "") and not json_content_type(headers):
+            raise bad_request("Unable to read JSON request payload. Please ensure Content-Type header is set and "
+                              "payload is of valid JSON format.", "BadRequest")
         ctx = Ctx(emulator, host, method, api, rest, query, headers, body, claims, tenant)
         ctx.params = params
         with emulator.state.lock:
@@ -265,11 +418,13 @@ def execute(emulator, host, method, raw_path, headers, body, log_entry, batch_it
         out_headers.update(extra or {})
         if result is not None:
             out_headers["Content-Type"] = JSON_TYPE
-        return status, out_headers, result
+        answer = status, out_headers, result
     except GraphError as err:
-        out_headers.update(err.headers)
-        out_headers["Content-Type"] = JSON_TYPE
-        return err.status, out_headers, error_body(err, request_id, client_request_id)
+        answer = _error_answer(err, out_headers, request_id, client_request_id)
+    if fault is not None:          # "after": the request was processed; its answer is lost
+        log_entry["fault"] = "after"
+        return _fault_answer(fault, batch_item, request_id, client_request_id)
+    return answer
 
 
 def _normalise(result):

@@ -17,14 +17,27 @@ Rules enforced (graph-api.md section 1; where Microsoft's documentation is silen
   nor for partners in another cloud.
 - the whole policy (settings, default, partners) is capped at 25 KB: a write that would exceed it
   is refused and not applied.
-- partners created within the replication delay answer 404 and are missing from lists.
+- partners and identity synchronisation policies created within their replication delay (drawn per
+  object, see State.mark_created) answer 404 and are missing from lists.
+- "@odata.type" in a body, top level or nested, must be the object's own type when present
+  (#microsoft.graph.crossTenantAccessPolicy, ...ConfigurationDefault, ...ConfigurationPartner,
+  crossTenantIdentitySyncPolicyPartner, crossTenantAccessPolicyB2BSetting, ...TargetConfiguration,
+  ...Target, ...InboundTrust, ...TenantRestrictions, inboundOutboundPolicyConfiguration,
+  defaultInvitationRedemptionIdentityProviderConfiguration; type names from the resource pages
+  resources/crosstenantaccesspolicy*.md in microsoftgraph/microsoft-graph-docs-contrib).
+- query options: the partner list takes $select and $expand (api/crosstenantaccesspolicy-list-partners.md)
+  and, for paging, $top and $skiptoken; $expand knows only identitySynchronization. A partner GET
+  takes $select and $expand (the XTAP support procedure reads ?$select=b2bCollaborationInbound);
+  the policy, the default and identitySynchronization take $select only (their GET pages list no
+  query parameters; OData allows $select on an entity); $filter is refused everywhere here.
 """
 
 import copy
 import json
 
 from emulator import clouds
-from emulator.graph.core import GraphError, bad_request, check_properties, not_found, page, route
+from emulator.graph.core import (GraphError, bad_request, check_odata_type, check_properties, not_found, odata_type,
+                                 page, route)
 from emulator.state import GUID_RE, tenant_initialiser
 
 READ = ("Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess")
@@ -46,6 +59,19 @@ TRUST_KEYS = ("isMfaAccepted", "isCompliantDeviceAccepted", "isHybridAzureADJoin
 APP_KEYWORDS = ("AllApplications", "Office365", "AllMicrosoftApps")
 IDP_PRIMARY = ("azureActiveDirectory", "externalFederation", "socialIdentityProviders")
 IDP_FALLBACK = ("defaultConfiguredIdp", "emailOneTimePasscode", "microsoftAccount")
+
+POLICY_TYPE = odata_type("microsoft.graph.crossTenantAccessPolicy")
+DEFAULT_TYPE = odata_type("microsoft.graph.crossTenantAccessPolicyConfigurationDefault")
+PARTNER_TYPE = odata_type("microsoft.graph.crossTenantAccessPolicyConfigurationPartner")
+SYNC_TYPE = odata_type("microsoft.graph.crossTenantIdentitySyncPolicyPartner")
+B2B_TYPE = odata_type("microsoft.graph.crossTenantAccessPolicyB2BSetting")
+TARGET_CONFIG_TYPE = odata_type("microsoft.graph.crossTenantAccessPolicyTargetConfiguration")
+TARGET_TYPE = odata_type("microsoft.graph.crossTenantAccessPolicyTarget")
+TRUST_TYPE = odata_type("microsoft.graph.crossTenantAccessPolicyInboundTrust")
+RESTRICTIONS_TYPE = odata_type("microsoft.graph.crossTenantAccessPolicyTenantRestrictions")
+CONSENT_TYPE = odata_type("microsoft.graph.inboundOutboundPolicyConfiguration")
+IDP_TYPE = odata_type("microsoft.graph.defaultInvitationRedemptionIdentityProviderConfiguration")
+USER_SYNC_TYPE = odata_type("microsoft.graph.crossTenantUserSyncInbound")
 
 
 def _targets(access, keyword, target_type):
@@ -99,6 +125,7 @@ def _init(tenant, entry):
 def _check_target_config(value, where, kind):
     if not isinstance(value, dict):
         raise bad_request("%s must be an object with accessType and targets." % where)
+    check_odata_type(value, TARGET_CONFIG_TYPE, where)
     check_properties(value, ("accessType", "targets"), where)
     if value.get("accessType") not in ("allowed", "blocked"):
         raise bad_request("Invalid value '%s' for %s.accessType: expected 'allowed' or 'blocked'."
@@ -109,6 +136,7 @@ def _check_target_config(value, where, kind):
     for t in targets:
         if not isinstance(t, dict):
             raise bad_request("%s.targets items must be objects with target and targetType." % where)
+        check_odata_type(t, TARGET_TYPE, where + ".targets")
         check_properties(t, ("target", "targetType"), where + ".targets")
         target, ttype = t.get("target"), t.get("targetType")
         if kind == "usersAndGroups":
@@ -130,12 +158,13 @@ def _all_of(config, keyword):
     return config is not None and any(t["target"] == keyword for t in config["targets"])
 
 
-def check_b2b(name, value, cross_cloud=False):
+def check_b2b(name, value, cross_cloud=False, odata=B2B_TYPE):
     """Validate one crossTenantAccessPolicyB2BSetting; None means 'inherit from default'."""
     if value is None:
         return None
     if not isinstance(value, dict):
         raise bad_request("%s must be an object with usersAndGroups and applications." % name)
+    check_odata_type(value, odata, name)
     check_properties(value, ("usersAndGroups", "applications"), name)
     out = {"usersAndGroups": None, "applications": None}
     for kind in ("usersAndGroups", "applications"):
@@ -158,14 +187,17 @@ def check_b2b(name, value, cross_cloud=False):
     return out
 
 
-def _check_bool_map(name, value, keys):
+def _check_bool_map(name, value, keys, odata):
     if value is None:
         return None
     if not isinstance(value, dict):
         raise bad_request("%s must be an object." % name)
+    check_odata_type(value, odata, name)
     check_properties(value, keys, name)
     out = {k: None for k in keys}
     for k, v in value.items():
+        if k.startswith("@odata."):
+            continue
         if v is not None and not isinstance(v, bool):
             raise bad_request("Invalid value for %s.%s: a Boolean is expected." % (name, k))
         out[k] = v
@@ -177,8 +209,9 @@ def _check_restrictions(value):
         return None
     if not isinstance(value, dict):
         raise bad_request("tenantRestrictions must be an object.")
+    check_odata_type(value, RESTRICTIONS_TYPE, "tenantRestrictions")
     check_properties(value, ("usersAndGroups", "applications", "devices"), "tenantRestrictions")
-    out = check_b2b("tenantRestrictions", {k: v for k, v in value.items() if k != "devices"})
+    out = check_b2b("tenantRestrictions", {k: v for k, v in value.items() if k != "devices"}, odata=RESTRICTIONS_TYPE)
     out["devices"] = copy.deepcopy(value.get("devices"))
     return out
 
@@ -186,6 +219,7 @@ def _check_restrictions(value):
 def _check_idp(value):
     if not isinstance(value, dict):
         raise bad_request("invitationRedemptionIdentityProviderConfiguration must be an object.")
+    check_odata_type(value, IDP_TYPE, "invitationRedemptionIdentityProviderConfiguration")
     check_properties(value, ("primaryIdentityProviderPrecedenceOrder", "fallbackIdentityProvider"),
                      "invitationRedemptionIdentityProviderConfiguration")
     order = value.get("primaryIdentityProviderPrecedenceOrder", list(IDP_PRIMARY))
@@ -204,9 +238,9 @@ def _apply_settings(target, body, cross_cloud):
         if key in B2B_SETTINGS:
             target[key] = check_b2b(key, value, cross_cloud)
         elif key == "inboundTrust":
-            target[key] = _check_bool_map(key, value, TRUST_KEYS)
+            target[key] = _check_bool_map(key, value, TRUST_KEYS, TRUST_TYPE)
         elif key == "automaticUserConsentSettings":
-            target[key] = _check_bool_map(key, value, ("inboundAllowed", "outboundAllowed")) or \
+            target[key] = _check_bool_map(key, value, ("inboundAllowed", "outboundAllowed"), CONSENT_TYPE) or \
                 {"inboundAllowed": None, "outboundAllowed": None}
         elif key == "tenantRestrictions":
             target[key] = _check_restrictions(value)
@@ -241,15 +275,30 @@ def _is_cross_cloud(ctx, tid):
 
 
 def _select(ctx, obj):
+    """A partner as asked: $select'ed fields, and identitySynchronization when $expand'ed."""
+    expand = ctx.query.get("$expand")
+    if expand is not None:
+        names = [e.strip() for e in expand.split(",") if e.strip()]
+        for name in names:
+            if name != "identitySynchronization":
+                raise bad_request("Could not find a property named '%s' on type "
+                                  "'microsoft.graph.crossTenantAccessPolicyConfigurationPartner'." % name)
     sel = ctx.query.get("$select")
-    if not sel:
-        return obj
-    fields = [f.strip() for f in sel.split(",") if f.strip()]
-    for f in fields:
-        if f not in obj:
-            raise bad_request("Could not find a property named '%s' on type "
-                              "'microsoft.graph.crossTenantAccessPolicyConfigurationPartner'." % f)
-    return {f: obj[f] for f in fields}
+    if sel:
+        fields = [f.strip() for f in sel.split(",") if f.strip()]
+        for f in fields:
+            if f not in obj:
+                raise bad_request("Could not find a property named '%s' on type "
+                                  "'microsoft.graph.crossTenantAccessPolicyConfigurationPartner'." % f)
+        out = {f: obj[f] for f in fields}
+    else:
+        out = obj
+    if expand is not None:
+        tid = obj["tenantId"]
+        sync = ctx.tenant.data["ctap"]["identity_sync"].get(tid)
+        out["identitySynchronization"] = (dict(copy.deepcopy(sync), tenantId=tid)
+                                          if sync is not None and ctx.replicated("identity_sync", tid) else None)
+    return out
 
 
 # ---- the policy ------------------------------------------------------------------------------
@@ -264,6 +313,7 @@ def get_policy(ctx):
 @route("PATCH", "/policies/crossTenantAccessPolicy", WRITE, api=APIS)
 def patch_policy(ctx):
     body = ctx.body
+    check_odata_type(body, POLICY_TYPE)
     check_properties(body, ("displayName", "allowedCloudEndpoints"), None)
     data = copy.deepcopy(ctx.tenant.data["ctap"])
     if "displayName" in body:
@@ -306,6 +356,7 @@ def get_default(ctx):
 @route("PATCH", "/policies/crossTenantAccessPolicy/default", WRITE, api=APIS)
 def patch_default(ctx):
     body = ctx.body
+    check_odata_type(body, DEFAULT_TYPE)
     if "automaticUserConsentSettings" in body:
         raise bad_request("automaticUserConsentSettings is read-only on the default configuration.")
     if "isServiceDefault" in body:
@@ -356,7 +407,8 @@ def _get_partner(ctx, tid):
     return partner
 
 
-@route("GET", "/policies/crossTenantAccessPolicy/partners", READ, api=APIS)
+@route("GET", "/policies/crossTenantAccessPolicy/partners", READ, api=APIS,
+       query=("$select", "$expand", "$top", "$skiptoken"))
 def list_partners(ctx):
     items = [_select(ctx, copy.deepcopy(p)) for p in _visible_partners(ctx)]
     result = {"@odata.context": ctx.context_url("policies/crossTenantAccessPolicy/partners")}
@@ -367,6 +419,7 @@ def list_partners(ctx):
 @route("POST", "/policies/crossTenantAccessPolicy/partners", WRITE, api=APIS)
 def create_partner(ctx):
     body = ctx.body
+    check_odata_type(body, PARTNER_TYPE)
     check_properties(body, PARTNER_FIELDS, None)
     if "isInMultiTenantOrganization" in body:
         raise bad_request("isInMultiTenantOrganization is read-only.")
@@ -402,7 +455,7 @@ def create_partner(ctx):
     return 201, out
 
 
-@route("GET", "/policies/crossTenantAccessPolicy/partners/{tid}", READ, api=APIS)
+@route("GET", "/policies/crossTenantAccessPolicy/partners/{tid}", READ, api=APIS, query=("$select", "$expand"))
 def get_partner(ctx):
     out = {"@odata.context": ctx.context_url("policies/crossTenantAccessPolicy/partners/$entity")}
     out.update(_select(ctx, copy.deepcopy(_get_partner(ctx, ctx.params["tid"]))))
@@ -414,6 +467,7 @@ def patch_partner(ctx):
     tid = ctx.params["tid"].lower()
     _get_partner(ctx, tid)
     body = ctx.body
+    check_odata_type(body, PARTNER_TYPE)
     for ro in ("tenantId", "isInMultiTenantOrganization"):
         if ro in body:
             raise bad_request("%s is read-only." % ro)
@@ -439,6 +493,7 @@ SYNC_PATH = "/policies/crossTenantAccessPolicy/partners/{tid}/identitySynchroniz
 
 
 def _sync_body(body, current=None):
+    check_odata_type(body, SYNC_TYPE)
     check_properties(body, ("displayName", "userSyncInbound"), None)
     out = copy.deepcopy(current) if current else {"displayName": None, "userSyncInbound": None}
     if "displayName" in body:
@@ -447,6 +502,7 @@ def _sync_body(body, current=None):
         usi = body["userSyncInbound"]
         if not isinstance(usi, dict):
             raise bad_request("userSyncInbound must be an object.")
+        check_odata_type(usi, USER_SYNC_TYPE, "userSyncInbound")
         check_properties(usi, ("isSyncAllowed",), "userSyncInbound")
         if not isinstance(usi.get("isSyncAllowed"), bool):
             raise bad_request("userSyncInbound.isSyncAllowed must be a Boolean.")
@@ -466,16 +522,26 @@ def _sync_allowed(ctx, tid):
 def put_sync(ctx):
     tid = ctx.params["tid"].lower()
     _sync_allowed(ctx, tid)
-    ctx.tenant.data["ctap"]["identity_sync"][tid] = _sync_body(ctx.body)
+    syncs = ctx.tenant.data["ctap"]["identity_sync"]
+    created = tid not in syncs
+    syncs[tid] = _sync_body(ctx.body)
+    if created:
+        ctx.mark_created("identity_sync", tid)
+
+
+def _current_sync(ctx, tid):
+    """The partner's identitySynchronization, or 404 (none, or not replicated yet)."""
+    current = ctx.tenant.data["ctap"]["identity_sync"].get(tid)
+    if current is None or not ctx.replicated("identity_sync", tid):
+        raise not_found("No identitySynchronization policy exists for partner '%s'." % tid)
+    return current
 
 
 @route("PATCH", SYNC_PATH, SYNC_WRITE, api=APIS)
 def patch_sync(ctx):
     tid = ctx.params["tid"].lower()
     _sync_allowed(ctx, tid)
-    current = ctx.tenant.data["ctap"]["identity_sync"].get(tid)
-    if current is None:
-        raise not_found("No identitySynchronization policy exists for partner '%s'." % tid)
+    current = _current_sync(ctx, tid)
     ctx.tenant.data["ctap"]["identity_sync"][tid] = _sync_body(ctx.body, current)
 
 
@@ -483,9 +549,7 @@ def patch_sync(ctx):
 def get_sync(ctx):
     tid = ctx.params["tid"].lower()
     _get_partner(ctx, tid)
-    current = ctx.tenant.data["ctap"]["identity_sync"].get(tid)
-    if current is None:
-        raise not_found("No identitySynchronization policy exists for partner '%s'." % tid)
+    current = _current_sync(ctx, tid)
     out = {"@odata.context": ctx.context_url(
         "policies/crossTenantAccessPolicy/partners('%s')/identitySynchronization/$entity" % tid), "tenantId": tid}
     out.update(copy.deepcopy(current))
@@ -496,8 +560,8 @@ def get_sync(ctx):
 def delete_sync(ctx):
     tid = ctx.params["tid"].lower()
     _get_partner(ctx, tid)
-    if ctx.tenant.data["ctap"]["identity_sync"].pop(tid, None) is None:
-        raise not_found("No identitySynchronization policy exists for partner '%s'." % tid)
+    _current_sync(ctx, tid)
+    del ctx.tenant.data["ctap"]["identity_sync"][tid]
 
 
 # ---- for the redemption simulation -----------------------------------------------------------------

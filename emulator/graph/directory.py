@@ -6,20 +6,37 @@ Rules enforced (graph-api.md section 4):
   latter; allowInvitesFrom and guestUserRoleId take only their documented values; US Government
   tenants start with allowInvitesFrom none; id, displayName and description are read-only; nested
   defaultUserRolePermissions is merged key by key, unknown keys refused.
-- email method: PATCH must carry "@odata.type": "#microsoft.graph.emailAuthenticationMethodConfiguration";
-  state enabled|disabled; allowExternalIdToUseEmailOtp default|enabled|disabled.
+- email method: PATCH must carry "@odata.type": "#microsoft.graph.emailAuthenticationMethodConfiguration"
+  (api/emailauthenticationmethodconfiguration-update.md: "must be included"); a missing one is 400
+  BadRequest, another type 400 Request_BadRequest (core.check_odata_type); state enabled|disabled;
+  allowExternalIdToUseEmailOtp default|enabled|disabled; includeTargets a collection of
+  authenticationMethodTarget {"targetType": "group", "id": group id or "all_users",
+  "isRegistrationRequired"?: Boolean}, excludeTargets of excludeTarget {"targetType": "group",
+  "id": group id} (resources/authenticationmethodtarget.md, resources/excludetarget.md; the pages
+  also name targetType "user", but the methods policy targets groups only - "A collection of groups
+  that are enabled to use the authentication method", resources/emailauthenticationmethodconfiguration.md
+  - so the strict reading refuses "user").
 - b2bManagementPolicies: beta only, global cloud only; its own permissions (Policy.Read.All does not
   grant them); PATCH answers 200 with the object; the definition must be one JSON string with an
   allow list or a block list, never both; valid DNS names; one organisation default; 25 KB at most.
+- b2bManagementPolicies created within their replication delay answer 404 and are missing from the list.
 - externalIdentitiesPolicy: beta only; allowExternalIdentitiesToLeave, allowDeletedIdentitiesDataRemoval.
+- "@odata.type" in a body must be the resource's own type when present: #microsoft.graph.authorizationPolicy
+  (and defaultUserRolePermissions), #microsoft.graph.b2bManagementPolicy,
+  #microsoft.graph.externalIdentitiesPolicy (type names from each resource page).
+- query options: the singletons take $select only (their GET pages list none; OData allows $select on
+  an entity), so $filter on /policies/authorizationPolicy and the others is 400; the
+  b2bManagementPolicies list and get take none ("Optional query parameters: None.",
+  beta/api/policyroot-list-b2bmanagementpolicies.md).
 """
 
 import copy
 import json
 import re
 
-from emulator.graph.core import GraphError, bad_request, check_properties, not_found, route
-from emulator.state import new_id, tenant_initialiser
+from emulator.graph.core import (GraphError, bad_request, check_odata_type, check_properties, not_found, odata_type,
+                                 route)
+from emulator.state import GUID_RE, new_id, tenant_initialiser
 
 AUTHZ_READ = ("Policy.Read.All", "Policy.ReadWrite.Authorization")
 AUTHZ_WRITE = ("Policy.ReadWrite.Authorization",)
@@ -37,7 +54,13 @@ AUTHZ_BOOLS = ("allowedToSignUpEmailBasedSubscriptions", "allowedToUseSSPR", "al
                "allowUserConsentForRiskyApps", "blockMsolPowerShell")
 ROLE_PERMISSION_BOOLS = ("allowedToCreateApps", "allowedToCreateSecurityGroups", "allowedToCreateTenants",
                          "allowedToReadBitlockerKeysForOwnedDevice", "allowedToReadOtherUsers")
-EMAIL_TYPE = "#microsoft.graph.emailAuthenticationMethodConfiguration"
+EMAIL_TYPE = odata_type("microsoft.graph.emailAuthenticationMethodConfiguration")
+AUTHZ_TYPE = odata_type("microsoft.graph.authorizationPolicy")
+ROLE_PERMISSIONS_TYPE = odata_type("microsoft.graph.defaultUserRolePermissions")
+B2B_POLICY_TYPE = odata_type("microsoft.graph.b2bManagementPolicy")
+EXT_TYPE = odata_type("microsoft.graph.externalIdentitiesPolicy")
+INCLUDE_TARGET_TYPE = odata_type("microsoft.graph.authenticationMethodTarget")
+EXCLUDE_TARGET_TYPE = odata_type("microsoft.graph.excludeTarget")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(\*\.)?([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 DEFINITION_LIMIT = 25 * 1024
 
@@ -138,6 +161,7 @@ def get_authz(ctx):
 @route("PATCH", "/policies/authorizationPolicy", AUTHZ_WRITE, api=("v1.0", "beta"))
 def patch_authz(ctx):
     body = ctx.body
+    check_odata_type(body, AUTHZ_TYPE)
     for ro in ("id", "displayName", "description"):
         if ro in body:
             raise bad_request("Property '%s' is read-only and cannot be set." % ro)
@@ -158,10 +182,13 @@ def patch_authz(ctx):
         elif key == "defaultUserRolePermissions":
             if not isinstance(value, dict):
                 raise bad_request("defaultUserRolePermissions must be an object.")
+            check_odata_type(value, ROLE_PERMISSIONS_TYPE, "defaultUserRolePermissions")
             check_properties(value, ROLE_PERMISSION_BOOLS + ("permissionGrantPoliciesAssigned",),
                              "defaultUserRolePermissions")
             merged = policy["defaultUserRolePermissions"]
             for k, v in value.items():
+                if k.startswith("@odata."):
+                    continue
                 if k in ROLE_PERMISSION_BOOLS and not isinstance(v, bool):
                     raise bad_request("defaultUserRolePermissions.%s must be a Boolean." % k)
                 if k == "permissionGrantPoliciesAssigned" and not (
@@ -192,6 +219,7 @@ def get_email(ctx):
 @route("PATCH", EMAIL_PATH, EMAIL_WRITE, api=("v1.0", "beta"))
 def patch_email(ctx):
     body = ctx.body
+    check_odata_type(body, EMAIL_TYPE)
     if body.get("@odata.type") != EMAIL_TYPE:
         raise bad_request("The request body must contain '@odata.type': '%s'." % EMAIL_TYPE, "BadRequest")
     if "id" in body:
@@ -209,10 +237,39 @@ def patch_email(ctx):
         method["allowExternalIdToUseEmailOtp"] = body["allowExternalIdToUseEmailOtp"]
     for key in ("includeTargets", "excludeTargets"):
         if key in body:
-            if not isinstance(body[key], list):
-                raise bad_request("%s must be a collection." % key)
-            method[key] = copy.deepcopy(body[key])
+            method[key] = _check_targets(key, body[key])
     ctx.tenant.data["email_method"] = method
+
+
+def _check_targets(key, value):
+    """includeTargets (authenticationMethodTarget) or excludeTargets (excludeTarget): groups only."""
+    include = key == "includeTargets"
+    if not isinstance(value, list):
+        raise bad_request("%s must be a collection." % key)
+    out, seen = [], set()
+    for item in value:
+        if not isinstance(item, dict):
+            raise bad_request("%s items must be objects with targetType and id." % key)
+        check_odata_type(item, INCLUDE_TARGET_TYPE if include else EXCLUDE_TARGET_TYPE, key)
+        check_properties(item, ("targetType", "id", "isRegistrationRequired") if include else ("targetType", "id"), key)
+        if item.get("targetType") != "group":
+            raise bad_request("Invalid targetType '%s' in %s: the authentication methods policy targets groups "
+                              "('group')." % (item.get("targetType"), key))
+        target = item.get("id")
+        if not isinstance(target, str) or not (GUID_RE.match(target) or (include and target == "all_users")):
+            raise bad_request("Invalid id '%s' in %s: a group id%s is expected."
+                              % (target, key, " or 'all_users'" if include else ""))
+        if target.lower() in seen:
+            raise bad_request("%s contains the target '%s' more than once." % (key, target))
+        seen.add(target.lower())
+        entry = {"targetType": "group", "id": target.lower() if target != "all_users" else target}
+        if include:
+            required = item.get("isRegistrationRequired", False)
+            if not isinstance(required, bool):
+                raise bad_request("isRegistrationRequired in %s must be a Boolean." % key)
+            entry["isRegistrationRequired"] = required
+        out.append(entry)
+    return out
 
 
 # ---- b2bManagementPolicies (beta, commercial cloud only) ---------------------------------------------
@@ -258,7 +315,7 @@ def _b2b_policies(ctx):
 
 def _b2b_get(ctx):
     policy = _b2b_policies(ctx).get(ctx.params["pid"])
-    if policy is None:
+    if policy is None or not ctx.replicated("b2b_policy", ctx.params["pid"]):
         raise not_found("Resource '%s' does not exist or one of its queried reference-property objects are not "
                         "present." % ctx.params["pid"])
     return policy
@@ -274,15 +331,16 @@ def _b2b_out(ctx, policy):
     return out
 
 
-@route("GET", B2B_PATH, B2B_READ, api=("beta",), only_clouds=("global",))
+@route("GET", B2B_PATH, B2B_READ, api=("beta",), only_clouds=("global",), query=())
 def list_b2b(ctx):
     return {"@odata.context": ctx.context_url("policies/b2bManagementPolicies"),
-            "value": [copy.deepcopy(p) for p in _b2b_policies(ctx).values()]}
+            "value": [copy.deepcopy(p) for pid, p in _b2b_policies(ctx).items() if ctx.replicated("b2b_policy", pid)]}
 
 
 @route("POST", B2B_PATH, B2B_WRITE, api=("beta",), only_clouds=("global",))
 def create_b2b(ctx):
     body = ctx.body
+    check_odata_type(body, B2B_POLICY_TYPE)
     check_properties(body, B2B_FIELDS, None)
     if "definition" not in body or not body.get("displayName"):
         raise bad_request("displayName and definition are required.")
@@ -294,10 +352,11 @@ def create_b2b(ctx):
     pid = new_id()
     policy = _policy_object(pid, body["displayName"], body.get("description", ""), list(body["definition"]), default)
     _b2b_policies(ctx)[pid] = policy
+    ctx.mark_created("b2b_policy", pid)
     return 201, _b2b_out(ctx, policy)
 
 
-@route("GET", B2B_PATH + "/{pid}", B2B_READ, api=("beta",), only_clouds=("global",))
+@route("GET", B2B_PATH + "/{pid}", B2B_READ, api=("beta",), only_clouds=("global",), query=())
 def get_b2b(ctx):
     return _b2b_out(ctx, _b2b_get(ctx))
 
@@ -306,6 +365,7 @@ def get_b2b(ctx):
 def patch_b2b(ctx):
     policy = _b2b_get(ctx)
     body = ctx.body
+    check_odata_type(body, B2B_POLICY_TYPE)
     if "id" in body:
         raise bad_request("Property 'id' is read-only and cannot be set.")
     check_properties(body, B2B_FIELDS, None)
@@ -316,7 +376,7 @@ def patch_b2b(ctx):
         raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
                          "An organization default B2BManagementPolicy already exists.")
     updated = copy.deepcopy(policy)
-    updated.update(copy.deepcopy(body))
+    updated.update(copy.deepcopy({k: v for k, v in body.items() if not k.startswith("@odata.")}))
     _b2b_policies(ctx)[policy["id"]] = updated
     return 200, _b2b_out(ctx, updated)  # this beta endpoint answers 200 with the object, unlike most PATCHes
 
@@ -339,6 +399,7 @@ def get_ext(ctx):
 @route("PATCH", "/policies/externalIdentitiesPolicy", EXT_WRITE, api=("beta",))
 def patch_ext(ctx):
     body = ctx.body
+    check_odata_type(body, EXT_TYPE)
     if "id" in body:
         raise bad_request("Property 'id' is read-only and cannot be set.")
     check_properties(body, ("displayName", "allowExternalIdentitiesToLeave", "allowDeletedIdentitiesDataRemoval"),

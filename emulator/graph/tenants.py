@@ -3,6 +3,7 @@
 Rules: permission CrossTenantInformation.ReadBasic.All (or Directory.Read.All); only tenants
 of the caller's own cloud resolve (graph-api.md 2: cross-cloud resolution is unverified and
 domain lookup does not work across clouds, so the strict answer is 404); a malformed GUID is 400.
+No query options: the function pages (api/tenantrelationship-findtenantinformationby*.md) list none.
 """
 
 from emulator.graph.core import GraphError, bad_request, route
@@ -19,7 +20,8 @@ def _answer(ctx, tenant):
             "federationBrandName": None}
 
 
-@route("GET", "/tenantRelationships/findTenantInformationByTenantId(tenantId='{tid}')", PERMS, api=("v1.0", "beta"))
+@route("GET", "/tenantRelationships/findTenantInformationByTenantId(tenantId='{tid}')", PERMS, api=("v1.0", "beta"),
+       query=())
 def by_tenant_id(ctx):
     tid = ctx.params["tid"]
     if not GUID_RE.match(tid):
@@ -28,7 +30,7 @@ def by_tenant_id(ctx):
 
 
 @route("GET", "/tenantRelationships/findTenantInformationByDomainName(domainName='{domain}')", PERMS,
-       api=("v1.0", "beta"))
+       api=("v1.0", "beta"), query=())
 def by_domain(ctx):
     domain = ctx.params["domain"].replace("''", "'").lower()
     tenant = next((t for t in ctx.state.tenants.values() if domain in t.domains), None)

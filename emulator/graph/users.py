@@ -17,6 +17,18 @@ Rules enforced (graph-api.md section 5 and 8):
   inviteRedirectUrl required; one cc recipient at most; the tenant's own domains and domains
   refused by the allow/block list cannot be invited; re-inviting an address that already has a
   guest returns that guest (no duplicate); resetRedemption needs invitedUser.id of a guest.
+- invitation nested shapes (resources/invitation.md, invitedusermessageinfo.md, recipient.md,
+  emailaddress.md): invitedUserMessageInfo {customizedMessageBody: String, messageLanguage: a
+  language tag such as en-US ("ISO 639"), ccRecipients: at most one ("Currently only 1 additional
+  recipient is supported") recipient {"emailAddress": {"address": a valid address, "name"?: String}}};
+  invitedUser {"id": GUID} only; sendInvitationMessage and resetRedemption Booleans; anything else 400.
+- "@odata.type" in a body must be the object's own type when present: #microsoft.graph.user (PATCH),
+  #microsoft.graph.invitation, #microsoft.graph.invitedUserMessageInfo, #microsoft.graph.recipient,
+  #microsoft.graph.emailAddress.
+- query options: the user list takes $count, $expand, $filter, $orderby, $search, $select, $top and
+  ($skiptoken in nextLinks); "$skip isn't supported" (api/user-list.md); a user GET takes $select and
+  $expand (api/user-get.md). $expand, $orderby and $search are accepted by Graph but not
+  implemented here: 400 Request_UnsupportedQuery naming the emulator, never a silent wrong answer.
 """
 
 import copy
@@ -25,7 +37,8 @@ import re
 from urllib.parse import quote
 
 from emulator.graph import directory
-from emulator.graph.core import GraphError, bad_request, check_properties, not_found, page, route
+from emulator.graph.core import (GraphError, bad_request, check_odata_type, check_properties, not_found, odata_type,
+                                 page, route)
 from emulator.state import GUID_RE, new_id, tenant_initialiser
 
 READ = ("User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
@@ -42,6 +55,13 @@ CASE_INSENSITIVE = ("mail", "userPrincipalName", "displayName")
 INVITATION_FIELDS = ("invitedUserEmailAddress", "inviteRedirectUrl", "invitedUserDisplayName", "invitedUserType",
                      "sendInvitationMessage", "invitedUserMessageInfo", "resetRedemption", "invitedUser")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$")
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+USER_TYPE = odata_type("microsoft.graph.user")
+INVITATION_TYPE = odata_type("microsoft.graph.invitation")
+MESSAGE_INFO_TYPE = odata_type("microsoft.graph.invitedUserMessageInfo")
+RECIPIENT_TYPE = odata_type("microsoft.graph.recipient")
+EMAIL_ADDRESS_TYPE = odata_type("microsoft.graph.emailAddress")
+NOT_IMPLEMENTED = ("$expand", "$orderby", "$search")
 
 
 def _now():
@@ -164,8 +184,17 @@ def find_user(ctx, key):
 
 # ---- users ---------------------------------------------------------------------------------------
 
-@route("GET", "/users", READ, api=("v1.0", "beta"))
+def _not_implemented(ctx):
+    for name in NOT_IMPLEMENTED:
+        if name in ctx.query:
+            raise GraphError(400, "Request_UnsupportedQuery", "%s is accepted by Microsoft Graph here but is not "
+                                                              "implemented by the emulator." % name)
+
+
+@route("GET", "/users", READ, api=("v1.0", "beta"),
+       query=("$count", "$expand", "$filter", "$orderby", "$search", "$select", "$top", "$skiptoken"))
 def list_users(ctx):
+    _not_implemented(ctx)
     fields = _select_fields(ctx)
     users = _visible(ctx)
     if ctx.query.get("$filter"):
@@ -177,8 +206,9 @@ def list_users(ctx):
     return result
 
 
-@route("GET", "/users/{uid}", READ, api=("v1.0", "beta"))
+@route("GET", "/users/{uid}", READ, api=("v1.0", "beta"), query=("$select", "$expand"))
 def get_user(ctx):
+    _not_implemented(ctx)
     out = {"@odata.context": ctx.context_url("users/$entity")}
     out.update(_shape(find_user(ctx, ctx.params["uid"]), _select_fields(ctx)))
     return out
@@ -188,12 +218,15 @@ def get_user(ctx):
 def patch_user(ctx):
     user = find_user(ctx, ctx.params["uid"])
     body = ctx.body
+    check_odata_type(body, USER_TYPE)
     if "showInAddressList" in body:
         raise bad_request("showInAddressList cannot be set through Microsoft Graph; manage address list visibility "
                           "in Exchange Online.")
     check_properties(body, PATCHABLE, None)
     updated = copy.deepcopy(user)
     for key, value in body.items():
+        if key.startswith("@odata."):
+            continue
         if key == "userType" and value not in ("Member", "Guest"):
             raise bad_request("Invalid value '%s' for userType: expected Member or Guest." % value)
         if key == "accountEnabled" and not isinstance(value, bool):
@@ -221,7 +254,45 @@ def _existing_guest(tenant, address):
     return None
 
 
+def _check_message_info(info):
+    """invitedUserMessageInfo: customizedMessageBody, messageLanguage (a language tag), <= 1 ccRecipient."""
+    if not isinstance(info, dict):
+        raise bad_request("invitedUserMessageInfo must be an object.", "BadRequest")
+    check_odata_type(info, MESSAGE_INFO_TYPE, "invitedUserMessageInfo")
+    check_properties(info, ("customizedMessageBody", "messageLanguage", "ccRecipients"), "invitedUserMessageInfo")
+    body = info.get("customizedMessageBody")
+    if body is not None and not isinstance(body, str):
+        raise bad_request("invitedUserMessageInfo.customizedMessageBody must be a string.", "BadRequest")
+    language = info.get("messageLanguage")
+    if language is not None and not (isinstance(language, str) and LANGUAGE_RE.match(language)):
+        raise bad_request("invitedUserMessageInfo.messageLanguage '%s' is not a language tag such as 'en-US'."
+                          % language, "BadRequest")
+    recipients = info.get("ccRecipients")
+    if recipients is None:
+        return
+    if not isinstance(recipients, list):
+        raise bad_request("invitedUserMessageInfo.ccRecipients must be a collection.", "BadRequest")
+    if len(recipients) > 1:
+        raise bad_request("Only one ccRecipient is supported.", "BadRequest")
+    for recipient in recipients:
+        if not isinstance(recipient, dict):
+            raise bad_request("ccRecipients items must be recipient objects with emailAddress.", "BadRequest")
+        check_odata_type(recipient, RECIPIENT_TYPE, "ccRecipients")
+        check_properties(recipient, ("emailAddress",), "ccRecipients")
+        address = recipient.get("emailAddress")
+        if not isinstance(address, dict):
+            raise bad_request("ccRecipients items need an emailAddress object.", "BadRequest")
+        check_odata_type(address, EMAIL_ADDRESS_TYPE, "ccRecipients.emailAddress")
+        check_properties(address, ("address", "name"), "ccRecipients.emailAddress")
+        if not isinstance(address.get("address"), str) or not EMAIL_RE.match(address["address"]):
+            raise bad_request("The specified cc recipient email address '%s' is not valid." % address.get("address"),
+                              "BadRequest")
+        if address.get("name") is not None and not isinstance(address["name"], str):
+            raise bad_request("ccRecipients.emailAddress.name must be a string.", "BadRequest")
+
+
 def _check_invitation(ctx, body):
+    check_odata_type(body, INVITATION_TYPE)
     check_properties(body, INVITATION_FIELDS, None)
     address = body.get("invitedUserEmailAddress")
     if not isinstance(address, str) or not address:
@@ -234,15 +305,22 @@ def _check_invitation(ctx, body):
     if body.get("invitedUserType", "Guest") not in ("Guest", "Member"):
         raise bad_request("Invalid value '%s' for invitedUserType: expected Guest or Member."
                           % body.get("invitedUserType"), "BadRequest")
-    info = body.get("invitedUserMessageInfo")
-    if info is not None:
-        if not isinstance(info, dict):
-            raise bad_request("invitedUserMessageInfo must be an object.", "BadRequest")
-        check_properties(info, ("customizedMessageBody", "messageLanguage", "ccRecipients"), "invitedUserMessageInfo")
-        if len(info.get("ccRecipients") or []) > 1:
-            raise bad_request("Only one ccRecipient is supported.", "BadRequest")
-    if not isinstance(body.get("sendInvitationMessage", False), bool):
-        raise bad_request("sendInvitationMessage must be a Boolean.", "BadRequest")
+    if body.get("invitedUserMessageInfo") is not None:
+        _check_message_info(body["invitedUserMessageInfo"])
+    if body.get("invitedUser") is not None:
+        invited = body["invitedUser"]
+        if not isinstance(invited, dict):
+            raise bad_request("invitedUser must be an object with the user's id.", "BadRequest")
+        check_odata_type(invited, USER_TYPE, "invitedUser")
+        check_properties(invited, ("id",), "invitedUser")
+        if not isinstance(invited.get("id"), str) or not GUID_RE.match(invited["id"]):
+            raise bad_request("invitedUser.id must be the object id (GUID) of a user; got '%s'."
+                              % invited.get("id"), "BadRequest")
+    if body.get("invitedUserDisplayName") is not None and not isinstance(body["invitedUserDisplayName"], str):
+        raise bad_request("invitedUserDisplayName must be a string.", "BadRequest")
+    for key in ("sendInvitationMessage", "resetRedemption"):
+        if not isinstance(body.get(key, False), bool):
+            raise bad_request("%s must be a Boolean." % key, "BadRequest")
     domain = address.rpartition("@")[2].lower()
     if domain in ctx.tenant.domains:
         raise bad_request("The invited user '%s' belongs to this organization's own domain." % address, "BadRequest")

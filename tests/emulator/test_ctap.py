@@ -1,10 +1,20 @@
 """Cross-tenant access policy rules of the emulator; each test fails if its rule is dropped."""
 
+import time
+
 import pytest
 
 CTAP = "/policies/crossTenantAccessPolicy"
 US, CN, COM = "microsoftonline.us", "partner.microsoftonline.cn", "microsoftonline.com"
 READER = ("f9a2940a-ef86-4bf6-b014-716eac6b6153", "demo-contoso-reader")
+
+
+@pytest.fixture
+def emulator(emulator):
+    """The rules here are not about replication: created objects are readable at once (the delay that
+    the default day draws per object is proven in test_ordinary_day.py and by the delay tests here)."""
+    emulator.replication(0)
+    return emulator
 
 
 def _b2b(access, users="AllUsers", apps="AllApplications", user_type="user"):
@@ -260,12 +270,14 @@ def test_policy_size_limit(emulator):
 
 
 def test_replication_delay_hides_new_partner(emulator):
-    emulator.admin("POST", "/_emulator/replication_delay", {"seconds": 30})
+    emulator.admin("POST", "/_emulator/replication_delay", {"seconds": 0.6})
     tid = emulator.tenant("woodgrove_gcc")["id"]
     assert _add(emulator, "contoso", "woodgrove_gcc").status_code == 201
     assert emulator.graph("contoso", "GET", CTAP + "/partners/" + tid).status_code == 404
     assert emulator.graph("contoso", "GET", CTAP + "/partners").json()["value"] == []
-    emulator.admin("POST", "/_emulator/replication_delay", {"seconds": 0})
+    emulator.admin("POST", "/_emulator/replication_delay", {"seconds": 0})   # later objects only
+    assert emulator.graph("contoso", "GET", CTAP + "/partners/" + tid).status_code == 404
+    time.sleep(0.7)
     assert emulator.graph("contoso", "GET", CTAP + "/partners/" + tid).status_code == 200
 
 
@@ -278,3 +290,41 @@ def test_drift_injection_is_not_client_traffic(emulator):
     emulator.as_admin("contoso", "PATCH", "/v1.0" + CTAP, {"allowedCloudEndpoints": [US]})
     assert emulator.counts()["graph_requests"] == 0
     assert _endpoints(emulator, "contoso") == [US]
+
+
+def test_odata_type_must_be_the_objects_own(emulator):
+    partner_type = "#microsoft.graph.crossTenantAccessPolicyConfigurationPartner"
+    r = _add(emulator, "contoso", "woodgrove_gcc", **{"@odata.type": "#microsoft.graph.user"})
+    assert _code(r) == (400, "Request_BadRequest") and "not assignable" in r.json()["error"]["message"]
+    r = _add(emulator, "contoso", "woodgrove_gcc", **{"@odata.type": "#microsoft.graph.noSuchType"})
+    assert r.status_code == 400 and "could not be resolved" in r.json()["error"]["message"]
+    r = _add(emulator, "contoso", "woodgrove_gcc", **{"@odata.type": partner_type[1:]})      # '#' is part of it
+    assert r.status_code == 400
+    wrong_nested = dict(_b2b("allowed"), **{"@odata.type": "#microsoft.graph.crossTenantAccessPolicyInboundTrust"})
+    r = _add(emulator, "contoso", "woodgrove_gcc", b2bCollaborationInbound=wrong_nested)
+    assert r.status_code == 400 and "b2bCollaborationInbound" in r.json()["error"]["message"]
+    right_nested = dict(_b2b("allowed"), **{"@odata.type": "#microsoft.graph.crossTenantAccessPolicyB2BSetting"})
+    r = _add(emulator, "contoso", "woodgrove_gcc", b2bCollaborationInbound=right_nested,
+             **{"@odata.type": partner_type})
+    assert r.status_code == 201, r.text
+    r = emulator.graph("contoso", "PATCH", CTAP, {"@odata.type": partner_type, "allowedCloudEndpoints": []})
+    assert r.status_code == 400
+    r = emulator.graph("contoso", "PATCH", CTAP, {"@odata.type": "#microsoft.graph.crossTenantAccessPolicy",
+                                                  "allowedCloudEndpoints": []})
+    assert r.status_code == 204
+    r = emulator.graph("contoso", "PATCH", CTAP + "/default", {"@odata.type": partner_type,
+                                                               "inboundTrust": {"isMfaAccepted": True}})
+    assert r.status_code == 400
+
+
+def test_expand_identity_synchronization_only(emulator):
+    tid = emulator.tenant("woodgrove_gcc")["id"]
+    _add(emulator, "contoso", "woodgrove_gcc")
+    sync = {"displayName": "Woodgrove", "userSyncInbound": {"isSyncAllowed": True}}
+    assert emulator.graph("contoso", "PUT", CTAP + "/partners/%s/identitySynchronization" % tid, sync
+                          ).status_code == 204
+    r = emulator.graph("contoso", "GET", CTAP + "/partners",
+                       params={"$select": "tenantId", "$expand": "identitySynchronization"})
+    assert r.json()["value"] == [{"tenantId": tid, "identitySynchronization": dict(sync, tenantId=tid)}]
+    r = emulator.graph("contoso", "GET", CTAP + "/partners/" + tid, params={"$expand": "templates"})
+    assert r.status_code == 400

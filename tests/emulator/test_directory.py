@@ -11,6 +11,14 @@ B2B = "/policies/b2bManagementPolicies"
 READER = ("f9a2940a-ef86-4bf6-b014-716eac6b6153", "demo-contoso-reader")
 
 
+@pytest.fixture
+def emulator(emulator):
+    """The rules here are not about replication: created objects are readable at once (the delay that
+    the default day draws per object is proven in test_ordinary_day.py and by the delay tests here)."""
+    emulator.replication(0)
+    return emulator
+
+
 def _definition(allowed=(), blocked=()):
     return [json.dumps({"B2BManagementPolicy": {"InvitationsAllowedAndBlockedDomainsPolicy": {
         "AllowedDomains": list(allowed), "BlockedDomains": list(blocked)}}})]
@@ -119,4 +127,51 @@ def test_external_identities_policy(emulator):
     got = emulator.graph("contoso", "GET", "/policies/externalIdentitiesPolicy", api="beta").json()
     assert got["allowExternalIdentitiesToLeave"] is False
     r = emulator.graph("contoso", "PATCH", "/policies/externalIdentitiesPolicy", {"allowLeave": False}, api="beta")
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize("targets,needle", [
+    ({"includeTargets": [{"targetType": "user", "id": "all_users"}]}, "targetType"),
+    ({"includeTargets": [{"targetType": "group", "id": "everyone"}]}, "Invalid id"),
+    ({"includeTargets": [{"targetType": "group", "id": "all_users", "isRegistrationRequired": "yes"}]}, "Boolean"),
+    ({"includeTargets": [{"targetType": "group", "id": "all_users", "colour": "red"}]}, "Invalid property"),
+    ({"includeTargets": [{"targetType": "group"}]}, "Invalid id"),
+    ({"excludeTargets": [{"targetType": "group", "id": "all_users"}]}, "Invalid id"),
+    ({"excludeTargets": [{"targetType": "group", "id": "7c1b8a8e-2b5f-4d7e-9a8b-0a1b2c3d4e5f",
+                          "isRegistrationRequired": False}]}, "Invalid property"),
+    ({"includeTargets": {"targetType": "group", "id": "all_users"}}, "collection"),
+])
+def test_email_otp_targets_are_group_targets(emulator, targets, needle):
+    r = emulator.graph("contoso", "PATCH", EMAIL, dict(targets, **{"@odata.type": EMAIL_TYPE}))
+    assert r.status_code == 400 and needle in r.json()["error"]["message"], r.text
+
+
+def test_email_otp_targets_accepted_and_normalised(emulator):
+    group = "7C1B8A8E-2B5F-4D7E-9A8B-0A1B2C3D4E5F"
+    r = emulator.graph("contoso", "PATCH", EMAIL, {"@odata.type": EMAIL_TYPE,
+                                                   "includeTargets": [{"targetType": "group", "id": "all_users"}],
+                                                   "excludeTargets": [{"targetType": "group", "id": group}]})
+    assert r.status_code == 204, r.text
+    got = emulator.graph("contoso", "GET", EMAIL).json()
+    assert got["includeTargets"] == [{"targetType": "group", "id": "all_users", "isRegistrationRequired": False}]
+    assert got["excludeTargets"] == [{"targetType": "group", "id": group.lower()}]
+
+
+def test_odata_type_checked_on_directory_policies(emulator):
+    r = emulator.graph("contoso", "PATCH", EMAIL, {"@odata.type": "#microsoft.graph.authorizationPolicy",
+                                                   "allowExternalIdToUseEmailOtp": "enabled"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "Request_BadRequest"
+    r = emulator.graph("contoso", "PATCH", "/policies/authorizationPolicy",
+                       {"@odata.type": EMAIL_TYPE, "allowInvitesFrom": "everyone"})
+    assert r.status_code == 400 and "not assignable" in r.json()["error"]["message"]
+    r = emulator.graph("contoso", "PATCH", "/policies/authorizationPolicy",
+                       {"@odata.type": "#microsoft.graph.authorizationPolicy", "allowInvitesFrom": "everyone"})
+    assert r.status_code == 204
+    r = emulator.graph("contoso", "PATCH", "/policies/externalIdentitiesPolicy",
+                       {"@odata.type": "#microsoft.graph.b2bManagementPolicy", "allowExternalIdentitiesToLeave": True},
+                       api="beta")
+    assert r.status_code == 400
+    r = emulator.graph("contoso", "POST", B2B, {"@odata.type": "#microsoft.graph.authorizationPolicy",
+                                                "displayName": "B2BManagementPolicy",
+                                                "definition": _definition(blocked=["live.com"])}, api="beta")
     assert r.status_code == 400

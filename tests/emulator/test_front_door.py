@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 import yaml
 
@@ -86,8 +87,8 @@ def test_state_file_keeps_settings_across_runs(tmp_path):
     for run in range(2):
         state_dir = str(tmp_path / ("run%d" % run))
         os.makedirs(state_dir)
-        proc = subprocess.Popen([sys.executable, "-m", "emulator", "--state-dir", state_dir,
-                                 "--state-file", state_file], cwd=REPO, stdout=subprocess.DEVNULL)
+        proc = subprocess.Popen([sys.executable, "-m", "emulator", "--state-dir", state_dir, "--fault-probability",
+                                 "0", "--state-file", state_file], cwd=REPO, stdout=subprocess.DEVNULL)
         try:
             for _wait in range(300):
                 if os.path.exists(os.path.join(state_dir, "url")):
@@ -125,3 +126,90 @@ def test_snapshot_and_restore(emulator):
     assert emulator.state("contoso")["data"]["ctap"]["policy"]["allowedCloudEndpoints"] == ["microsoftonline.us"]
     r = emulator.http.post(emulator.url + "/_emulator/snapshots/nothing-like-it/restore", verify=emulator.ca, timeout=30)
     assert r.status_code == 404
+
+
+# ---- front-door strictness: Content-Type, query options, paging tokens ---------------------------------
+
+CTAP = "/policies/crossTenantAccessPolicy"
+
+
+def test_body_needs_a_json_content_type(emulator):
+    body = '{"allowedCloudEndpoints": ["microsoftonline.us"]}'
+    for headers in ({}, {"Content-Type": "text/plain"}, {"Content-Type": "application/x-www-form-urlencoded"}):
+        r = emulator.graph("contoso", "PATCH", CTAP, data=body, headers=headers)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "BadRequest", headers
+        assert "Content-Type" in r.json()["error"]["message"]
+    assert emulator.state("contoso")["data"]["ctap"]["policy"]["allowedCloudEndpoints"] == []
+    r = emulator.graph("contoso", "PATCH", CTAP, data=body, headers={"Content-Type": "application/json; charset=utf-8"})
+    assert r.status_code == 204
+    # a $batch item's Content-Type must be JSON too
+    r = emulator.graph("contoso", "POST", "/$batch", {"requests": [
+        {"id": "1", "method": "PATCH", "url": CTAP, "headers": {"Content-Type": "text/plain"},
+         "body": {"allowedCloudEndpoints": []}}]})
+    assert r.status_code == 200 and r.json()["responses"][0]["status"] == 400
+
+
+@pytest.mark.parametrize("name", ["$selct", "$fitler", "$toop", "$Selct"])
+def test_unknown_system_query_option_refused(emulator, name):
+    r = emulator.graph("contoso", "GET", "/users", params={name: "mail"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "Request_BadRequest"
+    assert r.json()["error"]["message"] == "Unrecognized query argument specified: '%s'." % name
+
+
+def test_query_option_names_case_insensitive_and_dollar_optional_on_beta(emulator):
+    users = emulator.graph("contoso", "GET", "/users", params={"$SELECT": "userType"}).json()["value"]
+    assert set(users[0]) == {"id", "userType"}
+    users = emulator.graph("contoso", "GET", "/users", params={"select": "userType"}, api="beta").json()["value"]
+    assert set(users[0]) == {"id", "userType"}
+    r = emulator.graph("contoso", "GET", CTAP, params={"filter": "x eq 1"}, api="beta")
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize("path,api", [
+    (CTAP, "v1.0"), (CTAP + "/default", "v1.0"), (CTAP + "/partners", "v1.0"),
+    ("/policies/authorizationPolicy", "v1.0"),
+    ("/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email", "v1.0"),
+    ("/policies/b2bManagementPolicies", "beta"), ("/policies/externalIdentitiesPolicy", "beta"),
+])
+def test_filter_refused_where_graph_does_not_support_it(emulator, path, api):
+    r = emulator.graph("contoso", "GET", path, params={"$filter": "displayName eq 'x'"}, api=api)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "Request_UnsupportedQuery", r.text
+    assert emulator.graph("contoso", "GET", path, api=api).status_code == 200
+
+
+@pytest.mark.parametrize("method,path,params,api", [
+    ("GET", "/users", {"$skip": "1"}, "v1.0"),                          # "$skip isn't supported" (user-list)
+    ("GET", "/policies/authorizationPolicy", {"$top": "1"}, "v1.0"),
+    ("GET", "/policies/b2bManagementPolicies", {"$select": "id"}, "beta"),  # "Optional query parameters: None."
+    ("GET", "/tenantRelationships/findTenantInformationByDomainName(domainName='contoso.com')", {"$select": "x"},
+     "v1.0"),
+    ("PATCH", CTAP, {"$select": "displayName"}, "v1.0"),                # options are for GET only
+])
+def test_known_option_refused_where_not_supported(emulator, method, path, params, api):
+    body = {"allowedCloudEndpoints": []} if method == "PATCH" else None
+    r = emulator.graph("contoso", method, path, body, params=params, api=api)
+    assert r.status_code == 400 and "not supported" in r.json()["error"]["message"], r.text
+
+
+def test_what_the_collection_sends_is_accepted(emulator):
+    from ansible_collections.entra.crosscloud.plugins.module_utils import guests
+    url = guests.lookup_url("megan@contoso.com")
+    r = emulator.graph("contoso", "GET", url)
+    assert r.status_code == 200, r.text
+    r = emulator.graph("contoso", "POST", "/$batch", {"requests": [{"id": "1", "method": "GET", "url": url}]})
+    assert r.json()["responses"][0]["status"] == 200
+    assert emulator.graph("contoso", "GET", CTAP + "/partners", params={"$select": "tenantId",
+                                                                        "$expand": "identitySynchronization",
+                                                                        "$top": "2"}).status_code == 200
+    assert emulator.graph("contoso", "GET", CTAP + "/partners/" + emulator.tenant("woodgrove_gcc")["id"],
+                          params={"$select": "b2bCollaborationInbound"}).status_code == 404   # known option
+
+
+def test_next_link_carries_an_opaque_skiptoken(emulator):
+    r = emulator.graph("contoso", "GET", "/users", params={"$top": "1"})
+    link = r.json()["@odata.nextLink"]
+    token = link.split("$skiptoken=")[1].split("&")[0]
+    assert not token.isdigit()
+    assert emulator.graph("contoso", "GET", link).status_code == 200
+    r = emulator.graph("contoso", "GET", "/users", params={"$skiptoken": "1"})
+    assert r.status_code == 400

@@ -2,8 +2,18 @@
 
 import json
 
+import pytest
+
 CTAP = "/policies/crossTenantAccessPolicy"
 JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+def emulator(emulator):
+    """The rules here are not about replication: created objects are readable at once (the delay that
+    the default day draws per object is proven in test_ordinary_day.py and by the delay tests here)."""
+    emulator.replication(0)
+    return emulator
 
 
 def _entries(emulator, method, suffix):
