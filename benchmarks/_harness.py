@@ -18,9 +18,9 @@ BIN = os.path.dirname(sys.executable)
 
 
 class Emulator:
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, extra_args=()):
         self.dir = tempfile.mkdtemp(prefix="bench-emulator-")
-        cmd = [sys.executable, "-m", "emulator", "--state-dir", self.dir]
+        cmd = [sys.executable, "-m", "emulator", "--state-dir", self.dir] + list(extra_args)
         if seed:
             cmd += ["--seed", seed]
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

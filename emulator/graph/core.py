@@ -169,7 +169,6 @@ def json_content_type(headers):
     return media == "application/json"
 
 
-
 class Ctx:
     """One Graph request as a resource handler sees it."""
 

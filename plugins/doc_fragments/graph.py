@@ -100,10 +100,31 @@ options:
       - Falls back to E(ENTRA_TIMEOUT).
     type: int
     default: 30
+  retry_budget:
+    description:
+      - Seconds each request may spend waiting between retries of transient failures (429, 500, 502, 503,
+        504, dropped or timed-out connections) before the task fails. At most 8 retries per request.
+      - C(Retry-After) is honoured; otherwise the wait grows exponentially with random jitter.
+      - V(0) turns retries off.
+      - Falls back to E(ENTRA_RETRY_BUDGET).
+    type: int
+    default: 60
+  replication_wait:
+    description:
+      - Seconds to keep reading an object that this task or an earlier one created (a partner, a guest)
+        while Microsoft Entra answers 404 because the new object has not replicated yet.
+      - When it runs out, the task fails saying that replication is the likely cause; run again.
+      - Falls back to E(ENTRA_REPLICATION_WAIT).
+    type: int
+    default: 60
 notes:
   - Option values win over environment variables, which win over defaults.
-  - Requests that Graph throttles (429) or that fail with 503/504 are retried with backoff, honouring
-    C(Retry-After), for at most 5 retries and 60 seconds.
+  - "Retries: GET, PUT, PATCH and DELETE are re-sent after 429, 500, 502, 503, 504 and dropped connections; a
+    POST is re-sent after 429 only. A POST that creates (a partner, an invitation) and fails with 5xx or a
+    dropped connection may have been applied: the module reads first and sends again only if it was not.
+    Inside a C($batch), items are retried one by one. OpenID discovery and the token endpoint are retried the
+    same way. A token from the cache that Graph refuses (401) is dropped and a new one fetched once."
+  - Every result has C(retries), the number of retries the task needed; at C(-vvv) C(retry_log) lists each one.
 requirements:
   - msal >= 1.24.0
   - requests >= 2.25.0

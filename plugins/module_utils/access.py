@@ -10,7 +10,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import re
+
+from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import is_guid
+from ansible_collections.entra.crosscloud.plugins.module_utils.inputs import keyword, normalise_id
 
 # option name -> Graph property. Explicit, never derived: Graph's names are case-sensitive and a
 # generic camel/snake round trip turns isHybridAzureADJoinedDeviceAccepted into ...AzureAd...
@@ -27,40 +29,61 @@ OTHER_SETTINGS = {"inbound_trust": "inboundTrust", "automatic_user_consent": "au
 ALL_SETTINGS = dict(B2B_SETTINGS, **OTHER_SETTINGS)
 KINDS = {"users_and_groups": "usersAndGroups", "applications": "applications"}
 APP_KEYWORDS = {"all": "AllApplications", "office365": "Office365", "all_microsoft_apps": "AllMicrosoftApps"}
-GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Accepted in any letter case, like every keyword: our words, and Graph's own names for the same targets.
+USER_WORDS = {"all": "AllUsers", "AllUsers": "AllUsers"}
+APP_WORDS = dict(APP_KEYWORDS, **dict((v, v) for v in APP_KEYWORDS.values()))
+TARGET_TYPES = {"user": "user", "group": "group", "application": "application"}
 
 
 class AccessError(Exception):
     """Bad access settings; the message names the option, the value and the fix."""
 
 
+def _single(item):
+    """(type keyword, value) of a one-key mapping like {user: ID}, the key in any case; else (None, None)."""
+    if isinstance(item, dict) and len(item) == 1:
+        (key, value), = item.items()
+        return keyword(key, TARGET_TYPES), value
+    return None, None
+
+
 def _graph_target(option, kind, item):
     if kind == "usersAndGroups":
-        if item == "all":
+        if keyword(item, USER_WORDS):
             return {"target": "AllUsers", "targetType": "user"}
-        if isinstance(item, dict) and len(item) == 1 and list(item)[0] in ("user", "group"):
-            (ttype, value), = item.items()
-            if GUID_RE.match(str(value)):
-                return {"target": str(value).lower(), "targetType": ttype}
-        raise AccessError("%s.users_and_groups.targets: %r is not a target; use 'all', {user: <object id>} or "
+        ttype, value = _single(item)
+        if ttype in ("user", "group") and is_guid(normalise_id(value)):
+            return {"target": normalise_id(value), "targetType": ttype}
+        raise AccessError("%s.users_and_groups.targets: %r is not a target. Fix: use 'all', {user: <object id>} or "
                           "{group: <object id>}" % (option, item))
-    if isinstance(item, str) and item.lower() in APP_KEYWORDS:
-        return {"target": APP_KEYWORDS[item.lower()], "targetType": "application"}
-    if isinstance(item, dict) and list(item) == ["application"]:
-        item = item["application"]
-    if isinstance(item, str) and GUID_RE.match(item):
-        return {"target": item.lower(), "targetType": "application"}
-    raise AccessError("%s.applications.targets: %r is not a target; use 'all', 'office365', 'all_microsoft_apps' "
+    word = keyword(item, APP_WORDS)
+    if word:
+        return {"target": word, "targetType": "application"}
+    ttype, value = _single(item)
+    app_id = value if ttype == "application" else item
+    if isinstance(app_id, str) and is_guid(normalise_id(app_id)):
+        return {"target": normalise_id(app_id), "targetType": "application"}
+    raise AccessError("%s.applications.targets: %r is not a target. Fix: use 'all', 'office365', 'all_microsoft_apps' "
                       "or an application (client) ID" % (option, item))
 
 
 def to_graph_target_config(option, kind_option, value):
-    """{access, targets} in our words -> crossTenantAccessPolicyTargetConfiguration."""
+    """{access, targets} in our words -> crossTenantAccessPolicyTargetConfiguration.
+
+    targets left out means everyone (the documented default); an empty (or null) list is refused,
+    because reading it as everyone silently opened partners to all users.
+    """
     kind = KINDS[kind_option]
     if value.get("access") not in ("allowed", "blocked"):
         raise AccessError("%s.%s.access must be 'allowed' or 'blocked', got %r"
                           % (option, kind_option, value.get("access")))
-    targets = value.get("targets") or ["all"]
+    targets = value["targets"] if "targets" in value else ["all"]
+    if not targets:
+        listing = "the user and group IDs ({user: ID} or {group: ID})" if kind_option == "users_and_groups" else \
+            "the application IDs (or office365, all_microsoft_apps)"
+        raise AccessError("%s.%s.targets: %s names no one, and an empty list is not taken as everyone. Fix: omit "
+                          "targets to apply the setting to everyone (all), or list %s"
+                          % (option, kind_option, "null" if targets is None else repr(targets), listing))
     out = []
     for item in targets:
         target = _graph_target(option, kind, item)
@@ -69,8 +92,8 @@ def to_graph_target_config(option, kind_option, value):
     return {"accessType": value["access"], "targets": out}
 
 
-def _all_of(config, keyword):
-    return config is not None and any(t["target"] == keyword for t in config["targets"])
+def _all_of(config, word):
+    return config is not None and any(t["target"] == word for t in config["targets"])
 
 
 def check_consistency(option, setting, cross_cloud=False):
@@ -126,15 +149,12 @@ def friendly(name, value):
     return dict((opt, value.get(graph)) for opt, graph in table.items())
 
 
-def plan(params, current, fallback, is_default, cross_cloud):
-    """What to PATCH on a partner (or the default) for the given options.
+def validate(params, is_default, cross_cloud=False):
+    """Every check that needs nothing from Graph, so the module can refuse before its first request.
 
-    params: the module's options; current: the object as Graph returned it; fallback: the tenant
-    default, used to fill a half (or a flag) the user did not give when the current value is null
-    (inherited). Returns (patch_body, before, after) where before/after hold only the managed
-    settings, in the module's words. Raises AccessError for bad input.
+    Called first with cross_cloud=False (the partner's cloud is not known yet), then again once it is,
+    for the direct-connect check.
     """
-    body, before, after = {}, {}, {}
     inherit = list(params.get("inherit") or [])
     for option in inherit:
         if option not in ALL_SETTINGS:
@@ -146,6 +166,30 @@ def plan(params, current, fallback, is_default, cross_cloud):
                           "to go back to Microsoft's defaults")
     if is_default and params.get("automatic_user_consent") is not None:
         raise AccessError("automatic_user_consent cannot be set on the default (Graph keeps it read-only there)")
+    for option in B2B_SETTINGS:
+        value = params.get(option)
+        if value is None:
+            continue
+        given = {}
+        for kind_option, kind in KINDS.items():
+            if value.get(kind_option) is not None:
+                given[kind] = to_graph_target_config(option, kind_option, value[kind_option])
+        if cross_cloud:
+            # the halves given are enough to refuse; plan() checks the whole setting once it is read
+            check_consistency(option, given, cross_cloud=True)
+
+
+def plan(params, current, fallback, is_default, cross_cloud):
+    """What to PATCH on a partner (or the default) for the given options.
+
+    params: the module's options; current: the object as Graph returned it; fallback: the tenant
+    default, used to fill a half (or a flag) the user did not give when the current value is null
+    (inherited). Returns (patch_body, before, after) where before/after hold only the managed
+    settings, in the module's words. Raises AccessError for bad input.
+    """
+    body, before, after = {}, {}, {}
+    validate(params, is_default, cross_cloud)
+    inherit = list(params.get("inherit") or [])
     for option, graph_name in B2B_SETTINGS.items():
         value = params.get(option)
         if value is None:

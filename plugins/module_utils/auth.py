@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import tempfile
 import time
 
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import is_microsoft_login_host
+from ansible_collections.entra.crosscloud.plugins.module_utils.graph import Backoff, send_with_retries
 
 DEFAULT_CACHE_DIR = "~/.cache/entra.crosscloud/tokens"
 REFRESH_MARGIN = 300  # seconds: a token this close to expiry is not reused
@@ -57,7 +59,7 @@ class AuthSettings:
     def __init__(self, authority_host, tenant_id, scope, client_id=None, client_secret=None,
                  client_certificate_path=None, client_certificate_password=None,
                  client_certificate_thumbprint=None, access_token=None, verify=True, timeout=30,
-                 token_cache=True, token_cache_dir=None):
+                 token_cache=True, token_cache_dir=None, backoff=None):
         self.authority_host = authority_host.rstrip("/")
         self.tenant_id = tenant_id
         self.scope = scope
@@ -71,14 +73,20 @@ class AuthSettings:
         self.timeout = timeout
         self.token_cache = token_cache
         self.token_cache_dir = token_cache_dir or DEFAULT_CACHE_DIR
+        # a callable returning a fresh graph.Backoff: discovery and token requests retry like Graph calls
+        self.backoff = backoff or Backoff
 
     @property
     def authority(self):
         return "%s/%s" % (self.authority_host, self.tenant_id)
 
 
-def get_access_token(settings, now=None, msal_app_factory=None):
-    """Return (access_token, source); source is 'supplied', 'cache' or 'identity_provider'."""
+def get_access_token(settings, now=None, msal_app_factory=None, refresh=False):
+    """Return (access_token, source); source is 'supplied', 'cache' or 'identity_provider'.
+
+    refresh=True: Graph refused the cached token (revoked, or signed with a rolled key): forget it
+    and sign in again.
+    """
     if settings.access_token:
         return settings.access_token, "supplied"
     if not settings.client_id:
@@ -87,7 +95,9 @@ def get_access_token(settings, now=None, msal_app_factory=None):
     credential = _credential(settings)
     now = time.time() if now is None else now
     path = cache_path(settings, credential) if settings.token_cache else None
-    if path:
+    if path and refresh:
+        _forget(path)
+    elif path:
         cached = _read_cache(path)
         if cached and cached["expires_on"] > now + REFRESH_MARGIN:
             return cached["access_token"], "cache"
@@ -115,8 +125,10 @@ def token_claims(token):
     return claims if isinstance(claims, dict) else {}
 
 
-def cache_key(settings, credential):
-    """Hash of everything that makes a token: MSAL's own key ignores the secret and the port."""
+def cache_key(settings, credential, key=None):
+    """The cache file's name: an HMAC of everything that makes a token (MSAL's own key ignores the secret
+    and the port), keyed with a random per-user key kept 0600 beside the cache, so that a listing of the
+    folder cannot be used to confirm a guessed secret."""
     if isinstance(credential, dict):
         secret_part = "cert:" + credential.get("thumbprint", "") + ":" + hashlib.sha256(
             credential["private_key"].encode()).hexdigest()
@@ -124,12 +136,57 @@ def cache_key(settings, credential):
         secret_part = "secret:" + credential
     material = "\n".join([settings.authority_host.lower(), str(settings.tenant_id).lower(),
                           str(settings.client_id).lower(), settings.scope, secret_part])
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    if key is None:
+        key = _cache_secret(os.path.expanduser(settings.token_cache_dir))
+    return hmac.new(key, material.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def cache_path(settings, credential):
+    """The token file for this credential, or None when the cache folder cannot hold its key."""
     directory = os.path.expanduser(settings.token_cache_dir)
-    return os.path.join(directory, cache_key(settings, credential) + ".json")
+    key = _cache_secret(directory)
+    if key is None:
+        return None
+    return os.path.join(directory, cache_key(settings, credential, key) + ".json")
+
+
+KEY_FILE = ".key"
+
+
+def _cache_secret(directory):
+    """The random key that names cache files: created once (0600 in a 0700 folder), then reused."""
+    path = os.path.join(directory, KEY_FILE)
+    try:
+        with open(path, "rb") as f:
+            key = f.read()
+        if len(key) >= 32:
+            return key
+    except (IOError, OSError):
+        pass
+    try:
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o700)
+        os.chmod(directory, 0o700)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".key-")  # mkstemp creates 0600
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(32))
+        try:
+            os.link(tmp, path)  # first writer wins: parallel forks agree on one key
+        except (IOError, OSError):
+            pass
+        os.unlink(tmp)
+        with open(path, "rb") as f:
+            key = f.read()
+        return key if len(key) >= 32 else None
+    except (IOError, OSError):
+        return None  # no cache rather than a cache named by a guessable hash
+
+
+def _forget(path):
+    try:
+        os.unlink(path)
+    except (IOError, OSError):
+        pass
 
 
 def _read_cache(path):
@@ -179,6 +236,7 @@ def _certificate_credential(settings):
     if not keys:
         raise AuthError("client_certificate_path %s holds no PEM private key; it must contain the private key "
                         "and the certificate" % settings.client_certificate_path)
+    _check_private_key(settings, keys[0])
     credential = {"private_key": keys[0]}
     if settings.client_certificate_password:
         credential["passphrase"] = settings.client_certificate_password
@@ -194,6 +252,32 @@ def _certificate_credential(settings):
     return credential
 
 
+def _check_private_key(settings, key_pem):
+    """Open the key once ourselves: MSAL reports a missing or wrong password as a bare TypeError or ValueError."""
+    try:
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    except ImportError:  # msal depends on cryptography; without it MSAL reports the problem itself
+        return
+    password = settings.client_certificate_password
+    try:
+        load_pem_private_key(key_pem.encode("ascii"), password.encode("utf-8") if password else None)
+    except TypeError:
+        if password:
+            raise AuthError("client_certificate_password is set, but the private key in client_certificate_path %s "
+                            "is not encrypted. Fix: remove client_certificate_password"
+                            % settings.client_certificate_path)
+        raise AuthError("the private key in client_certificate_path %s is encrypted. Fix: give its password as "
+                        "client_certificate_password (or AZURE_CLIENT_CERTIFICATE_PASSWORD)"
+                        % settings.client_certificate_path)
+    except ValueError:
+        if password:
+            raise AuthError("client_certificate_password does not open the private key in client_certificate_path "
+                            "%s. Fix: give the password the key was encrypted with"
+                            % settings.client_certificate_path)
+        raise AuthError("client_certificate_path %s: the private key cannot be read. Fix: give a PEM file holding "
+                        "an RSA or EC private key and its certificate" % settings.client_certificate_path)
+
+
 def _sha1_thumbprint(cert_pem):
     body = "".join(cert_pem.strip().splitlines()[1:-1])
     return hashlib.sha1(base64.b64decode(body)).hexdigest()  # nosec: the x5t thumbprint is SHA-1 by definition
@@ -203,12 +287,15 @@ def _http_client(settings):
     import requests
 
     class _VerifyingSession(requests.Session):
-        """Passes verify/timeout on every request: REQUESTS_CA_BUNDLE would override Session.verify."""
+        """Passes verify/timeout on every request (REQUESTS_CA_BUNDLE would override Session.verify) and
+        retries transient failures of discovery and of the token endpoint (a client-credentials token
+        request can be sent twice: it creates nothing)."""
 
         def request(self, method, url, **kwargs):
             kwargs.setdefault("verify", settings.verify)
             kwargs.setdefault("timeout", settings.timeout)
-            return super(_VerifyingSession, self).request(method, url, **kwargs)
+            parent = super(_VerifyingSession, self)
+            return send_with_retries(parent, method, url, settings.backoff(), **kwargs)
 
     return _VerifyingSession()
 

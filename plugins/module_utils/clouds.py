@@ -77,7 +77,8 @@ _URL_RE = re.compile(r"^https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 
 
 def is_guid(value):
-    return bool(GUID_RE.match(str(value or "")))
+    # fullmatch: "$" alone would accept a GUID followed by a newline
+    return bool(GUID_RE.fullmatch(str(value or "")))
 
 
 class Cloud:

@@ -10,7 +10,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
+
+from ansible_collections.entra.crosscloud.plugins.module_utils.inputs import InputError, domain_name
 
 AUTHZ_PATH = "policies/authorizationPolicy"
 EMAIL_PATH = "policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email"
@@ -28,7 +29,6 @@ AUTHZ_OPTIONS = {
     "allow_email_verified_users_to_join_organization": ("allowEmailVerifiedUsersToJoinOrganization", None),
     "allowed_to_sign_up_email_based_subscriptions": ("allowedToSignUpEmailBasedSubscriptions", None),
 }
-_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(\*\.)?([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 
 
 class CollaborationError(Exception):
@@ -94,13 +94,22 @@ def definition(mode, domains):
     return [json.dumps({"B2BManagementPolicy": {"InvitationsAllowedAndBlockedDomainsPolicy": lists}})]
 
 
-def check_domains(option, domains):
+def check_domains(option, domains, exclusive=False):
+    """The domains as stored: trimmed, lower-case, punycode, without repeats; CollaborationError for bad input.
+
+    An empty list with exclusive=True would empty the tenant's list: an allow list that becomes
+    empty lets every domain in, so that is refused rather than taken literally.
+    """
+    if exclusive and not domains:
+        raise CollaborationError("%s: [] with domains_exclusive: true would empty the tenant's whole domain list "
+                                 "(an empty allow list lets every domain be invited). Fix: to remove domains, list "
+                                 "them with domains_state: absent" % option)
     out = []
     for d in domains:
-        value = str(d).strip().lower()
-        if not _DOMAIN_RE.match(value):
-            raise CollaborationError("%s: %r is not a domain name; give names like fabrikam.com or *.fabrikam.com"
-                                     % (option, d))
+        try:
+            value = domain_name(option, d, wildcard=True)
+        except InputError as exc:
+            raise CollaborationError(str(exc))
         if value not in out:
             out.append(value)
     return out

@@ -4,11 +4,21 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Internal to entra.crosscloud: GraphClient, the one place that makes Microsoft Graph calls.
 
-Retries are a small loop of our own rather than urllib3's Retry because the rules differ per
-method (a POST is retried only on 429: after a 503 or a dropped connection it may have
-happened, so the caller re-reads instead of posting twice), the whole wait is bounded in
-seconds, 404 right after a create is retried only when asked, and items inside $batch are
-throttled one by one.
+Retry rules (one policy for Graph, OpenID discovery and the token endpoint):
+- transient answers are 429, 500, 502, 503, 504 and dropped, reset or timed-out connections;
+- a request that is safe to send twice is re-sent: GET, PUT, PATCH, DELETE (our writes carry whole
+  sub-objects, so sending one twice leaves the same state), a $batch whose items are all safe, and
+  inside any $batch the items that failed with 429 or a 5xx and are themselves safe;
+- a POST is re-sent after a 429 (not processed) or a connection that never opened; after a 5xx or
+  a dropped connection it may have been applied, so it raises OutcomeUnknown and create() reads
+  before sending it again;
+- Retry-After wins; otherwise exponential backoff with full jitter; one budget per request, in
+  attempts and in seconds of waiting (retry_budget);
+- a 404 for an object that may have just been created is replication delay: retried for up to
+  replication_wait seconds when the caller says so;
+- a 401 for a cached token: the token is dropped, a new one fetched, the request re-sent once.
+Every retry is recorded in RetryStats, which modules return as `retries` (and list at -vvv).
+urllib3's Retry cannot express the per-method, per-item and after-create rules, hence our own loop.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,8 +45,97 @@ except ImportError as exc:  # reported by the module base with missing_required_
 
 COLLECTION_VERSION = "0.1.0"
 BATCH_LIMIT = 20
-RETRY_STATUSES = (429, 503, 504)
-IDEMPOTENT = ("GET", "PUT", "PATCH", "DELETE")
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+SAFE_METHODS = ("GET", "PUT", "PATCH", "DELETE")
+IDEMPOTENT = SAFE_METHODS  # kept for callers of the old name
+DEFAULT_RETRY_BUDGET = 60.0
+DEFAULT_MAX_RETRIES = 8
+DEFAULT_REPLICATION_WAIT = 60.0
+REPLICATION_HINT = ("Microsoft Entra replicates a new object for a while after it is created; if an earlier task "
+                    "or run created it, run again (or raise replication_wait)")
+
+
+class RetryStats:
+    """What retrying cost in one module run: `count` goes into every result, `events` at -vvv."""
+
+    def __init__(self):
+        self.count = 0
+        self.events = []
+
+    def record(self, what, reason, delay):
+        self.count += 1
+        self.events.append("%s: %s; retry %d after %.1f s" % (what, reason, self.count, delay))
+
+
+class Backoff:
+    """One request's retry budget: attempts and seconds of waiting. Retry-After wins; otherwise
+    exponential backoff with full jitter (base * 2^n, capped), so parallel forks spread out."""
+
+    def __init__(self, max_retries=DEFAULT_MAX_RETRIES, max_seconds=DEFAULT_RETRY_BUDGET, sleep=time.sleep,
+                 stats=None, base=0.5, cap=8.0):
+        self.max_retries = max_retries
+        self.max_seconds = max_seconds
+        self.sleep = sleep
+        self.stats = stats
+        self.base = base
+        self.cap = cap
+        self.attempt = 0
+        self.waited = 0.0
+
+    def wait(self, what, reason, retry_after=None):
+        """Sleep before the next attempt and return True, or return False when the budget is spent."""
+        if retry_after is not None:
+            delay = retry_after
+        else:
+            delay = random.uniform(self.base / 2, min(self.cap, self.base * (2 ** self.attempt)))
+        if self.attempt >= self.max_retries or self.waited + delay > self.max_seconds:
+            return False
+        self.attempt += 1
+        self.waited += delay
+        if self.stats is not None:
+            self.stats.record(what, reason, delay)
+        self.sleep(delay)
+        return True
+
+    def spent(self):
+        return "gave up after %d attempts, %.1f s of waiting" % (self.attempt + 1, self.waited)
+
+
+def transient_exception(exc):
+    """A connection failure worth retrying (not a TLS verification failure: that never heals)."""
+    if not HAS_REQUESTS or isinstance(exc, requests.exceptions.SSLError):
+        return False
+    return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                            requests.exceptions.ChunkedEncodingError))
+
+
+def never_sent(exc):
+    """True when a connection failure happened before the request left (safe to re-send even a POST)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    text = repr(getattr(exc, "args", ""))
+    return "NewConnectionError" in text or "Failed to establish a new connection" in text
+
+
+def send_with_retries(http, method, url, backoff, safe=True, **kwargs):
+    """One HTTP exchange under the retry rules, below Graph (OpenID discovery, the token endpoint).
+
+    Returns the last response (the caller judges its status) or raises the last connection error.
+    """
+    shown = _path_of(url)
+    while True:
+        try:
+            resp = http.request(method, url, **kwargs)
+        except Exception as exc:  # only transient connection failures are retried; the rest propagates
+            if not transient_exception(exc) or not (safe or never_sent(exc)):
+                raise
+            if backoff.wait("%s %s" % (method, shown), type(exc).__name__):
+                continue
+            raise
+        if resp.status_code in RETRY_STATUSES and (safe or resp.status_code == 429):
+            if backoff.wait("%s %s" % (method, shown), "HTTP %d" % resp.status_code, _retry_after(resp.headers)):
+                continue
+        return resp
 
 
 class GraphError(Exception):
@@ -66,6 +165,10 @@ class GraphError(Exception):
     def to_dict(self):
         return {"status": self.status, "code": self.code, "message": self.message, "request_id": self.request_id,
                 "client_request_id": self.client_request_id, "method": self.method, "path": self.path}
+
+
+class OutcomeUnknown(GraphError):
+    """A POST answered 5xx or cut off after it was sent: it may or may not have been applied."""
 
 
 class ReadOnlyError(Exception):
@@ -111,10 +214,11 @@ def _retry_after(headers):
         return None
 
 
-def fetch_json(url, verify=True, timeout=30, session=None):
-    """Anonymous GET of a JSON document (OpenID discovery). Returns (status, dict-or-None)."""
+def fetch_json(url, verify=True, timeout=30, session=None, backoff=None):
+    """Anonymous GET of a JSON document (OpenID discovery), with the retry rules. Returns (status, dict-or-None)."""
     http = session or requests.Session()
-    resp = http.request("GET", url, verify=verify, timeout=timeout, headers={"Accept": "application/json"})
+    resp = send_with_retries(http, "GET", url, backoff or Backoff(), verify=verify, timeout=timeout,
+                             headers={"Accept": "application/json"})
     try:
         return resp.status_code, resp.json()
     except ValueError:
@@ -125,15 +229,21 @@ class GraphClient:
     """Microsoft Graph over requests for one cloud and one credential.
 
     base_url: the cloud's Graph root (https://graph.microsoft.us); token_provider: a callable
-    returning an access token (called lazily, once); verify: True, False or a CA bundle path,
-    passed on every request because REQUESTS_CA_BUNDLE overrides Session.verify; read_only:
-    refuse every write before sending (check mode).
+    returning an access token (called lazily, once); token_refresher: a callable returning a new
+    token after Graph refused a cached one (None when the token cannot be renewed); verify: True,
+    False or a CA bundle path, passed on every request because REQUESTS_CA_BUNDLE overrides
+    Session.verify; read_only: refuse every write before sending (check mode); max_retries /
+    max_retry_seconds: each request's retry budget; replication_wait: seconds a just-created object
+    may answer 404; stats: a RetryStats shared with the rest of the module run.
     """
 
     def __init__(self, base_url, token_provider, verify=True, timeout=30, user_agent=None, read_only=False,
-                 max_retries=5, max_retry_seconds=60.0, sleep=time.sleep, session=None, on_request=None):
+                 max_retries=DEFAULT_MAX_RETRIES, max_retry_seconds=DEFAULT_RETRY_BUDGET, sleep=time.sleep,
+                 session=None, on_request=None, token_refresher=None, replication_wait=DEFAULT_REPLICATION_WAIT,
+                 stats=None):
         self.base_url = base_url.rstrip("/")
         self._token_provider = token_provider
+        self._token_refresher = token_refresher
         self._token = None
         self.verify = verify
         self.timeout = timeout
@@ -141,7 +251,9 @@ class GraphClient:
         self.read_only = read_only
         self.max_retries = max_retries
         self.max_retry_seconds = max_retry_seconds
+        self.replication_wait = replication_wait
         self.sleep = sleep
+        self.stats = stats if stats is not None else RetryStats()
         self.session = session if session is not None else requests.Session()
         self.on_request = on_request
         self.requests_made = 0
@@ -173,21 +285,39 @@ class GraphClient:
         if self.read_only and method != "GET":
             raise ReadOnlyError("check mode: refusing to send %s %s" % (method, path))
 
-    def _backoff(self, attempt, retry_after):
-        if retry_after is not None:
-            return retry_after
-        return random.uniform(0, min(8.0, 0.5 * (2 ** attempt)))  # full jitter
+    def backoff(self):
+        """A fresh retry budget for one request."""
+        return Backoff(self.max_retries, self.max_retry_seconds, self.sleep, self.stats)
+
+    def _replication_backoff(self):
+        # 404s after a create: start at about a second, never more than 8 s apart, for replication_wait seconds
+        return Backoff(10 ** 6, self.replication_wait, self.sleep, self.stats, base=2.0, cap=8.0)
+
+    def _renew_token(self):
+        """After a 401: a new token when the refused one came from the cache, else None."""
+        if self._token_refresher is None:
+            return None
+        token = self._token_refresher()
+        if token:
+            self._token = token
+        return token
 
     def request(self, method, path, body=None, params=None, api="v1.0", headers=None, expected=None,
-                permission=None, retry_404=False, _reads_only=False):
-        """Send one request with retries; return the response (status in `expected`) or raise GraphError."""
+                permission=None, retry_404=False, safe=None, _reads_only=False):
+        """Send one request under the retry rules; return the response (status in `expected`) or raise.
+
+        safe: may this request be sent twice (default: by method; a $batch says it for its items).
+        retry_404: the object may have just been created, so a 404 is retried for replication_wait s.
+        """
         method = method.upper()
         if not _reads_only:  # a $batch of GETs is a POST that only reads: its items were guarded one by one
             self._guard(method, path)
+        safe = method in SAFE_METHODS if safe is None else safe
         url = self._url(path, api)
         shown_path = _path_of(url)
+        what = "%s %s" % (method, shown_path)
         data = json.dumps(body) if body is not None else None
-        attempt, waited = 0, 0.0
+        backoff, replication, renewed = self.backoff(), None, False
         while True:
             hdrs = self._headers(headers, body=data is not None)
             self.requests_made += 1
@@ -195,16 +325,19 @@ class GraphClient:
                 resp = self.session.request(method, url, data=data, params=params, headers=hdrs,
                                             verify=self.verify, timeout=self.timeout)
             except requests.exceptions.RequestException as exc:
-                retryable = method in IDEMPOTENT or isinstance(exc, requests.exceptions.ConnectTimeout)
-                delay = self._backoff(attempt, None)
-                if not retryable or attempt >= self.max_retries or waited + delay > self.max_retry_seconds:
-                    raise GraphError(0, type(exc).__name__, self._connection_message(exc), None,
-                                     hdrs["client-request-id"], method, shown_path,
-                                     "check the network path to %s" % self.base_url
-                                     if "SSL" not in str(exc) else "give ca_path for this cloud's Graph host")
-                attempt, waited = attempt + 1, waited + delay
-                self.sleep(delay)
-                continue
+                reason = type(exc).__name__
+                if transient_exception(exc):
+                    if not (safe or never_sent(exc)):
+                        raise OutcomeUnknown(0, reason, "%s; it may have been applied"
+                                             % self._connection_message(exc), None, hdrs["client-request-id"],
+                                             method, shown_path)
+                    if backoff.wait(what, reason):
+                        continue
+                raise GraphError(0, reason, self._connection_message(exc) + (
+                    " (%s)" % backoff.spent() if backoff.attempt else ""), None, hdrs["client-request-id"],
+                    method, shown_path,
+                    "give ca_path for this cloud's Graph host" if isinstance(exc, requests.exceptions.SSLError)
+                    else "check the network path to %s" % self.base_url)
             if self.on_request:
                 self.on_request(method, shown_path, resp.status_code)
             status = resp.status_code
@@ -214,18 +347,29 @@ class GraphClient:
                 raise GraphError(status, "UnexpectedStatus", "Graph answered %d where %s was expected"
                                  % (status, "/".join(str(s) for s in expected)), resp.headers.get("request-id"),
                                  hdrs["client-request-id"], method, shown_path)
-            retry_status = status in RETRY_STATUSES and (method in IDEMPOTENT or status == 429)
+            if status == 401 and not renewed:
+                renewed = True
+                if self._renew_token():
+                    self.stats.record(what, "401 for a cached token: signed in again", 0.0)
+                    continue
+            if status in RETRY_STATUSES:
+                if safe or status == 429:
+                    if backoff.wait(what, "HTTP %d" % status, _retry_after(resp.headers)):
+                        continue
+                    err = parse_error(status, resp.text, method, shown_path, resp.headers)
+                    err.message = "%s (%s)" % ((err.message or "").rstrip("."), backoff.spent())
+                    raise err
+                err = parse_error(status, resp.text, method, shown_path, resp.headers)
+                raise OutcomeUnknown(status, err.code, "%s; it may have been applied" % (err.message or "").rstrip("."),
+                                     err.request_id, err.client_request_id, method, shown_path)
             if status == 404 and retry_404:
-                retry_status = True
-            if retry_status:
-                delay = self._backoff(attempt, _retry_after(resp.headers) if status != 404 else None)
-                if attempt < self.max_retries and waited + delay <= self.max_retry_seconds:
-                    attempt, waited = attempt + 1, waited + delay
-                    self.sleep(delay)
+                replication = replication or self._replication_backoff()
+                if replication.wait(what, "404, not replicated yet"):
                     continue
                 err = parse_error(status, resp.text, method, shown_path, resp.headers)
-                err.message = "%s (gave up after %d attempts, %.1f s of waiting)" % (
-                    (err.message or "").rstrip("."), attempt + 1, waited)
+                err.message = "%s (still not found after %.0f s)" % (
+                    (err.message or "").rstrip("."), replication.waited)
+                err.hint = REPLICATION_HINT
                 raise err
             raise _with_permission_hint(parse_error(status, resp.text, method, shown_path, resp.headers), permission)
 
@@ -259,14 +403,50 @@ class GraphClient:
             raise
 
     def get_after_create(self, path, params=None, api="v1.0", permission=None):
-        """GET an object just created: a 404 may be replication delay, so retry it (bounded)."""
+        """GET an object that this run (or an earlier task) created: a 404 is replication delay, retried
+        for up to replication_wait seconds before it is an error naming replication."""
         return self._json(self.request("GET", path, params=params, api=api, permission=permission, retry_404=True))
+
+    def await_replication(self, find, what):
+        """Poll find() until it returns something other than None: an object this run or an earlier task
+        created may not be readable yet. Returns that, or None after replication_wait seconds."""
+        backoff = self._replication_backoff()
+        while True:
+            found = find()
+            if found is not None:
+                return found
+            if not backoff.wait(what, "not visible yet (replication)"):
+                return None
 
     def post(self, path, body=None, api="v1.0", expected=(200, 201, 204), permission=None):
         return self._json(self.request("POST", path, body=body, api=api, expected=expected, permission=permission))
 
-    def patch(self, path, body, api="v1.0", expected=(200, 204), permission=None):
-        return self._json(self.request("PATCH", path, body=body, api=api, expected=expected, permission=permission))
+    def create(self, path, body, find, wait_for=None, api="v1.0", expected=(201,), permission=None):
+        """POST that creates one object and never creates it twice.
+
+        When the outcome of a POST is unknown (5xx, dropped connection), find() reads: an object found
+        is returned; one not found is sent again. A 409 (already exists) after such an attempt means the
+        earlier POST was applied but is not readable yet: wait_for() (default find) returns it.
+        """
+        backoff, unsure = self.backoff(), False
+        while True:
+            try:
+                return self.post(path, body, api=api, expected=expected, permission=permission)
+            except OutcomeUnknown as exc:
+                unsure = True
+                found = find()
+                if found is not None:
+                    return found
+                if not backoff.wait("POST " + path, "outcome unknown (%s), not found" % (exc.status or exc.code)):
+                    raise
+            except GraphError as err:
+                if unsure and err.status == 409:
+                    return (wait_for or find)()
+                raise
+
+    def patch(self, path, body, api="v1.0", expected=(200, 204), permission=None, retry_404=False):
+        return self._json(self.request("PATCH", path, body=body, api=api, expected=expected, permission=permission,
+                                       retry_404=retry_404))
 
     def put(self, path, body, api="v1.0", expected=(200, 201, 204), permission=None):
         return self._json(self.request("PUT", path, body=body, api=api, expected=expected, permission=permission))
@@ -295,11 +475,13 @@ class GraphClient:
             page = self.get(link, headers=headers, permission=permission)
 
     def batch(self, requests_, api="v1.0"):
-        """Run many requests through JSON $batch (20 per POST); return responses in request order.
+        """Run many requests through JSON $batch (20 per POST); return answers in request order.
 
         requests_: [{"method", "url" (relative, e.g. "/users/ID"), "body"?, "headers"?}]; ids are
-        assigned here. Items answered 429 are re-sent (honouring their Retry-After) within the
-        retry budget; other statuses are returned for the caller to judge.
+        assigned here. An outer $batch is re-sent when all its items are safe. Items answered 429,
+        and safe items answered 5xx, are re-sent (honouring Retry-After) within one retry budget.
+        A POST item whose outcome is unknown (5xx, or an outer failure) comes back with
+        "outcome_unknown": True for the caller to read and decide; other statuses are returned as is.
         """
         items = []
         for index, req in enumerate(requests_):
@@ -314,31 +496,54 @@ class GraphClient:
             items.append(item)
         results = {}
         pending = list(items)
-        attempt, waited = 0, 0.0
+        backoff = self.backoff()
         while pending:
-            throttled, delay = [], 0.0
+            again, retry_after = [], None
             for start in range(0, len(pending), BATCH_LIMIT):
                 chunk = pending[start:start + BATCH_LIMIT]
-                resp = self.request("POST", "$batch", body={"requests": chunk}, api=api, expected=(200,),
-                                    _reads_only=all(i["method"] == "GET" for i in chunk))
-                for answer in (self._json(resp) or {}).get("responses", []):
-                    if answer.get("status") == 429:
-                        throttled.append(answer["id"])
-                        delay = max(delay, _retry_after(answer.get("headers")) or 0.0)
-                    results[answer["id"]] = answer
-            if not throttled:
+                safe = all(i["method"] in SAFE_METHODS for i in chunk)
+                try:
+                    resp = self.request("POST", "$batch", body={"requests": chunk}, api=api, expected=(200,),
+                                        safe=safe, _reads_only=all(i["method"] == "GET" for i in chunk))
+                except OutcomeUnknown as exc:
+                    # the items may or may not have run: re-send the safe ones, hand the POSTs back
+                    for i in chunk:
+                        results[i["id"]] = {"id": i["id"], "status": exc.status, "headers": {},
+                                            "body": {"error": {"code": exc.code, "message": exc.message}}}
+                        if i["method"] in SAFE_METHODS:
+                            again.append(i)
+                        else:
+                            results[i["id"]]["outcome_unknown"] = True
+                    continue
+                answered = dict((a.get("id"), a) for a in (self._json(resp) or {}).get("responses", []))
+                for i in chunk:
+                    answer = answered.get(i["id"], {"id": i["id"], "status": 0, "body": None})
+                    status = answer.get("status")
+                    results[i["id"]] = answer
+                    if status not in RETRY_STATUSES and status != 0:  # 0: the item got no answer at all
+                        continue
+                    if status == 429 or i["method"] in SAFE_METHODS:
+                        again.append(i)
+                        ra = _retry_after(answer.get("headers"))
+                        if ra is not None and ra > (retry_after or 0):
+                            retry_after = ra
+                    else:
+                        answer["outcome_unknown"] = True
+            if not again:
                 break
-            delay = delay or self._backoff(attempt, None)
-            if attempt >= self.max_retries or waited + delay > self.max_retry_seconds:
-                break  # leave the 429 answers in the results for the caller
-            attempt, waited = attempt + 1, waited + delay
-            self.sleep(delay)
-            pending = [i for i in items if i["id"] in throttled]
+            reason = "%d $batch item(s) answered %s" % (len(again), "/".join(sorted(set(
+                str(results[i["id"]].get("status")) for i in again))))
+            if not backoff.wait("POST $batch", reason, retry_after):
+                break  # leave the last answers in the results for the caller
+            pending = again
         out = []
         for item in items:
             answer = results.get(item["id"], {"id": item["id"], "status": 0, "body": None})
-            out.append({"id": item["id"], "status": answer.get("status"), "headers": answer.get("headers") or {},
-                        "body": answer.get("body")})
+            entry = {"id": item["id"], "status": answer.get("status"), "headers": answer.get("headers") or {},
+                     "body": answer.get("body")}
+            if answer.get("outcome_unknown"):
+                entry["outcome_unknown"] = True
+            out.append(entry)
         return out
 
     def batch_error(self, request, answer, permission=None):

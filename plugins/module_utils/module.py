@@ -12,14 +12,16 @@ __metaclass__ = type
 import importlib.util
 import os
 import re
+import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import (
     CloudError, is_guid, load_catalogue)
-from ansible_collections.entra.crosscloud.plugins.module_utils import auth
+from ansible_collections.entra.crosscloud.plugins.module_utils import auth, inputs
 from ansible_collections.entra.crosscloud.plugins.module_utils.graph import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, COLLECTION_VERSION, GraphClient, GraphError, ReadOnlyError)
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, COLLECTION_VERSION, DEFAULT_REPLICATION_WAIT, DEFAULT_RETRY_BUDGET,
+    Backoff, GraphClient, GraphError, ReadOnlyError, RetryStats)
 
 # msal is imported by auth.py only when a sign-in is needed (a cached token skips its ~0.1 s import);
 # here we only check that it is installed.
@@ -47,6 +49,9 @@ def connection_argument_spec():
         token_cache=dict(type="bool", default=True, no_log=False, fallback=(env_fallback, ["ENTRA_TOKEN_CACHE"])),
         token_cache_dir=dict(type="path", no_log=False, fallback=(env_fallback, ["ENTRA_TOKEN_CACHE_DIR"])),
         timeout=dict(type="int", default=30, fallback=(env_fallback, ["ENTRA_TIMEOUT"])),
+        retry_budget=dict(type="int", default=int(DEFAULT_RETRY_BUDGET), fallback=(env_fallback, ["ENTRA_RETRY_BUDGET"])),
+        replication_wait=dict(type="int", default=int(DEFAULT_REPLICATION_WAIT),
+                              fallback=(env_fallback, ["ENTRA_REPLICATION_WAIT"])),
     )
 
 
@@ -69,6 +74,7 @@ class EntraModule(AnsibleModule):
         self.connection_required = connection_required
         self._client = None
         self.token_source = None
+        self.retry_stats = RetryStats()
         try:
             self.catalogue = load_catalogue(self.params["clouds_file"])
             self.cloud = self.catalogue.resolve(self.params["cloud"])
@@ -84,6 +90,8 @@ class EntraModule(AnsibleModule):
 
     def _check_connection(self):
         p = self.params
+        for option in ("tenant_id", "client_id"):   # trimmed like every other ID option (module_utils/inputs.py)
+            p[option] = inputs.clean(p[option]) or None
         tenant = p["tenant_id"]
         if tenant is not None and not (is_guid(tenant) or _DOMAIN_RE.match(tenant)):
             self.fail_json(msg="tenant_id %r is neither a tenant ID (GUID) nor a domain name; give the directory "
@@ -93,6 +101,16 @@ class EntraModule(AnsibleModule):
                                "registration" % p["client_id"])
         if p["timeout"] is not None and p["timeout"] <= 0:
             self.fail_json(msg="timeout %r must be a positive number of seconds" % p["timeout"])
+        for option in ("retry_budget", "replication_wait"):
+            if p[option] is not None and p[option] < 0:
+                self.fail_json(msg="%s %r must be 0 or more seconds (0: no retries)" % (option, p[option]))
+        if p["ca_path"] and not os.path.exists(p["ca_path"]):
+            self.fail_json(msg="ca_path %r does not exist. Fix: give a PEM bundle (or a folder of CA certificates) "
+                               "that signs this cloud's hosts, or leave ca_path out to use the system's" % p["ca_path"])
+        if not p["validate_certs"]:
+            self.warn("validate_certs is false: TLS certificates of the sign-in and Graph hosts are not checked, "
+                      "so anyone on the network path can read the credentials and tokens. Use it only for a test "
+                      "endpoint; give ca_path instead")
         if not self.connection_required and not self._any_credential_given():
             return
         missing = []
@@ -136,10 +154,21 @@ class EntraModule(AnsibleModule):
             client_certificate_password=p["client_certificate_password"],
             client_certificate_thumbprint=p["client_certificate_thumbprint"], access_token=p["access_token"],
             verify=self.verify, timeout=p["timeout"], token_cache=p["token_cache"],
-            token_cache_dir=p["token_cache_dir"])
+            token_cache_dir=p["token_cache_dir"], backoff=self.backoff)
+
+    def backoff(self):
+        """A retry budget for one request (retry_budget seconds), counted in this run's `retries`."""
+        return Backoff(max_seconds=self.params["retry_budget"], stats=self.retry_stats)
 
     def _token(self):
         token, self.token_source = auth.get_access_token(self.auth_settings())
+        return token
+
+    def _renewed_token(self):
+        """Graph refused our token with 401: only a cached one is worth replacing (once)."""
+        if self.token_source != "cache":
+            return None
+        token, self.token_source = auth.get_access_token(self.auth_settings(), refresh=True)
         return token
 
     @property
@@ -152,15 +181,34 @@ class EntraModule(AnsibleModule):
             self._client = GraphClient(
                 self.cloud.graph_url, self._token, verify=self.verify, timeout=self.params["timeout"],
                 user_agent="entra.crosscloud/%s ansible-module/%s" % (COLLECTION_VERSION, self._name),
-                read_only=self.check_mode)
+                read_only=self.check_mode, max_retry_seconds=self.params["retry_budget"],
+                replication_wait=self.params["replication_wait"], token_refresher=self._renewed_token,
+                stats=self.retry_stats)
         return self._client
+
+    def _with_retries(self, result):
+        """Every result says how many retries the run needed; -vvv lists each one."""
+        stats = getattr(self, "retry_stats", None)
+        if stats is not None:
+            result.setdefault("retries", stats.count)
+            if stats.events and getattr(self, "_verbosity", 0) >= 3:
+                result.setdefault("retry_log", list(stats.events))
+        return result
+
+    def exit_json(self, **kwargs):
+        super(EntraModule, self).exit_json(**self._with_retries(kwargs))
+
+    def fail_json(self, msg, **kwargs):
+        super(EntraModule, self).fail_json(msg=msg, **self._with_retries(kwargs))
 
     def token_claims(self):
         """Claims of the access token the module works with (signing in if needed), never the token itself."""
         return auth.token_claims(self.client.token())
 
     def fail_from(self, exc, **result):
-        """One fail_json for every error we know; never includes secrets or tokens."""
+        """One fail_json for every error we know; never includes secrets or tokens. The traceback goes to
+        `exception` (shown at -vvv)."""
+        result.setdefault("exception", "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         if isinstance(exc, GraphError):
             self.fail_json(msg=str(exc), error=exc.to_dict(), **result)
         if isinstance(exc, auth.AuthError):

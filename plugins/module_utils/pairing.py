@@ -365,6 +365,19 @@ def _domain_refused(external, domain):
     return None
 
 
+def unreadable(export):
+    """Why a tenant's read-back cannot be trusted, or None: a failed or skipped task registers a result
+    too, and deciding from it would blame settings that may well be in place."""
+    if not export:
+        return "it failed earlier in this run"
+    if export.get("failed") or export.get("skipped") or export.get("unreachable"):
+        msg = str(export.get("msg") or ("skipped" if export.get("skipped") else "failed")).splitlines()[0]
+        return msg[:300]
+    if not isinstance(export.get("partners"), list) or not isinstance(export.get("cloud_settings"), dict):
+        return "the read-back result is incomplete"
+    return None
+
+
 def verdict(home, resource, catalogue):
     """Can users of `home` collaborate (as B2B guests) in `resource`?
 
@@ -382,9 +395,10 @@ def verdict(home, resource, catalogue):
                                 "setting": setting, "message": message, "fix": fix})
 
     for side, t in (("home", home), ("resource", resource)):
-        if not t.get("export"):
+        reason = unreadable(t.get("export"))
+        if reason:
             out["status"] = "unknown"
-            problem(side, "export", "%s could not be read back (it failed earlier in this run)" % t["name"],
+            problem(side, "export", "unknown: %s could not be read back (%s)" % (t["name"], reason),
                     "fix the failure reported for %s above and run again" % t["name"])
     declared = [_reach((home.get("declared") or {}).get("b2b_collaboration_outbound")),
                 _reach((resource.get("declared") or {}).get("b2b_collaboration_inbound"))]

@@ -28,6 +28,7 @@ options:
   partner:
     description:
       - Tenant ID of the partner organisation, or V(default) for the tenant's default settings.
+        Surrounding whitespace is ignored and letter case does not matter.
       - The partner must exist already (M(entra.crosscloud.partner)). In check mode a missing partner is a
         warning and the settings are planned as for a new, empty partner entry.
     type: str
@@ -35,6 +36,10 @@ options:
   partner_cloud:
     description:
       - The partner's Microsoft cloud. Discovered from its OpenID configuration when not given.
+      - When given, it is still checked against the partner's OpenID configuration, and a contradiction is refused
+        before any Graph request. Clouds are compared by Entra endpoint, so V(usgov) and V(usgov_dod) (both
+        C(microsoftonline.us)) do not contradict each other; a warning notes when their Graph hosts differ.
+        When discovery cannot answer, the given cloud is used with a warning.
     type: str
   b2b_collaboration_inbound:
     description:
@@ -54,6 +59,10 @@ options:
             description:
               - "For users and groups, V(all), C({user: OBJECT_ID}) or C({group: OBJECT_ID})."
               - For applications, V(all), V(office365), V(all_microsoft_apps) or an application (client) ID.
+              - Keywords are accepted in any letter case, and so are Graph's own names (V(AllUsers),
+                V(AllApplications), V(Office365), V(AllMicrosoftApps)). IDs are trimmed and lower-cased.
+              - Leave it out to mean everyone (V(all)). An empty list (or null) is refused before any
+                request, since it names no one.
             type: list
             elements: raw
             default: [all]
@@ -151,6 +160,19 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+retries:
+  description:
+    - How many times the task re-sent a request after a transient failure (throttling, 5xx, a dropped
+      connection), waited for a new object to replicate, or signed in again after Graph refused a cached token.
+  returned: always
+  type: int
+  sample: 0
+retry_log:
+  description: Each retry, with the request, the reason and the wait.
+  returned: at C(-vvv), when the task retried
+  type: list
+  elements: str
+  sample: ["GET /v1.0/policies/crossTenantAccessPolicy: HTTP 503; retry 1 after 0.4 s"]
 partner:
   description: The partner's tenant ID, or C(default).
   returned: always
@@ -186,6 +208,7 @@ diff:
 from ansible_collections.entra.crosscloud.plugins.module_utils import access
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError, is_guid
 from ansible_collections.entra.crosscloud.plugins.module_utils import cross_tenant as ct
+from ansible_collections.entra.crosscloud.plugins.module_utils.inputs import normalise_id
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
 
 DEFAULT_PATH = ct.POLICY + "/default"
@@ -216,19 +239,18 @@ def argument_spec():
 
 
 def is_cross_cloud(module, partner):
-    other = None
+    """Whether the partner is in another cloud: partner_cloud confirmed by discovery, else discovered.
+
+    A declared cloud that discovery contradicts is refused, so direct connect across clouds is caught
+    here rather than by Graph.
+    """
+    declared = None
     if module.params["partner_cloud"]:
         try:
-            other = module.catalogue.resolve(module.params["partner_cloud"])
+            declared = module.catalogue.resolve(module.params["partner_cloud"])
         except CloudError as exc:
             module.fail_json(msg="partner_cloud: %s" % exc)
-    else:
-        try:
-            found = ct.discover_cloud(module.catalogue, partner, module.verify_for(module.catalogue.discovery_cloud()),
-                                      module.params["timeout"])
-        except CloudError as exc:
-            module.fail_json(msg="partner %s: %s. Fix: give partner_cloud" % (partner, exc))
-        other = module.catalogue.resolve(found["cloud"])
+    other = ct.confirm_partner_cloud(module, partner, declared, id_option="partner")
     return module.catalogue.pair_status(module.cloud, other) != "same_cloud"
 
 
@@ -248,10 +270,11 @@ def _settings(obj):
 
 def run(module, client):
     p = module.params
-    partner = p["partner"].strip().lower()
+    partner = normalise_id(p["partner"])
     is_default = partner == "default"
     if not is_default and not is_guid(partner):
-        module.fail_json(msg="partner %r is neither a tenant ID (GUID) nor 'default'" % p["partner"])
+        module.fail_json(msg="partner %r is neither a tenant ID (GUID) nor 'default'. Fix: give the partner's "
+                             "tenant ID, like 6ba8af09-9774-4419-98d1-7db643f0c384" % p["partner"])
     given = [o for o in access.ALL_SETTINGS if p.get(o) is not None]
     if p["reset"]:
         if not is_default or given or p["inherit"]:
@@ -261,12 +284,23 @@ def run(module, client):
     if not given and not p["inherit"]:
         module.fail_json(msg="nothing to do: give at least one setting (for example b2b_collaboration_inbound), "
                              "inherit, or reset")
-    cross_cloud = False if is_default else is_cross_cloud(module, partner)
+    try:
+        # everything that needs nothing from Graph, before the first request (discovery included)
+        access.validate(p, is_default)
+        cross_cloud = False if is_default else is_cross_cloud(module, partner)
+        access.validate(p, is_default, cross_cloud)
+    except access.AccessError as exc:
+        module.fail_json(msg=str(exc))
     path = DEFAULT_PATH if is_default else ct.partner_path(partner)
-    current = client.get_or_none(path, permission=ct.READ_PERMISSION)
+    if is_default or module.check_mode:
+        current = client.get_or_none(path, permission=ct.READ_PERMISSION)
+    else:
+        current = ct.get_partner_after_create(client, partner)
     if current is None:
-        msg = ("partner %s is not a partner organisation of this tenant yet. Fix: add it first with "
-               "entra.crosscloud.partner (partner_tenant_id: %s)" % (partner, partner))
+        msg = ("partner %s is not a partner organisation of this tenant%s. Fix: add it first with "
+               "entra.crosscloud.partner (partner_tenant_id: %s); if an earlier task or run just added it, "
+               "Microsoft's replication has not caught up: run again, or raise replication_wait"
+               % (partner, "" if module.check_mode else " (not found for %d s)" % p["replication_wait"], partner))
         if not module.check_mode:
             module.fail_json(msg=msg)
         # In check mode an earlier partner task only predicted the entry: plan against a new, empty one.
@@ -280,7 +314,7 @@ def run(module, client):
     except access.AccessError as exc:
         module.fail_json(msg=str(exc))
     if body and not module.check_mode:
-        client.patch(path, body, expected=(204, 200), permission=ct.WRITE_PERMISSION)
+        client.patch(path, body, expected=(204, 200), permission=ct.WRITE_PERMISSION, retry_404=not is_default)
     resulting = dict(current)
     resulting.update(body)
     if cross_cloud:

@@ -44,6 +44,8 @@ options:
     description:
       - With V(true), the listed clouds become the whole set; any other enabled cloud is disabled.
       - Only with O(state=present).
+      - An empty O(clouds) with V(true) is refused before any request, since it would disable every other
+        cloud. To disable clouds, name them with O(state=absent).
     type: bool
     default: false
 extends_documentation_fragment:
@@ -78,6 +80,19 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+retries:
+  description:
+    - How many times the task re-sent a request after a transient failure (throttling, 5xx, a dropped
+      connection), waited for a new object to replicate, or signed in again after Graph refused a cached token.
+  returned: always
+  type: int
+  sample: 0
+retry_log:
+  description: Each retry, with the request, the reason and the wait.
+  returned: at C(-vvv), when the task retried
+  type: list
+  elements: str
+  sample: ["GET /v1.0/policies/crossTenantAccessPolicy: HTTP 503; retry 1 after 0.4 s"]
 clouds:
   description: The clouds enabled after the task, by friendly name (V(usgov) stands for both US Government clouds).
   returned: always
@@ -105,6 +120,7 @@ from ansible_collections.entra.crosscloud.plugins.module_utils.module import Ent
 def run(module):
     p = module.params
     try:
+        ct.check_not_emptying(module.catalogue, module.cloud, p["clouds"], p["exclusive"])
         wanted = ct.endpoints_for(module.catalogue, module.cloud, p["clouds"])
     except CloudError as exc:
         module.fail_json(msg=str(exc))

@@ -24,6 +24,7 @@ options:
   partner:
     description:
       - Only this partner organisation (tenant ID). All partners when not given.
+      - Surrounding whitespace is ignored and letter case does not matter.
     type: str
   include_external_collaboration:
     description:
@@ -69,6 +70,19 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+retries:
+  description:
+    - How many times the task re-sent a request after a transient failure (throttling, 5xx, a dropped
+      connection), waited for a new object to replicate, or signed in again after Graph refused a cached token.
+  returned: always
+  type: int
+  sample: 0
+retry_log:
+  description: Each retry, with the request, the reason and the wait.
+  returned: at C(-vvv), when the task retried
+  type: list
+  elements: str
+  sample: ["GET /v1.0/policies/crossTenantAccessPolicy: HTTP 503; retry 1 after 0.4 s"]
 cloud_settings:
   description: The enabled other clouds (O(entra.crosscloud.cloud_settings#module:clouds) words) and the raw endpoints.
   returned: always
@@ -136,6 +150,7 @@ external_collaboration:
 
 from ansible_collections.entra.crosscloud.plugins.module_utils import access
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import is_guid
+from ansible_collections.entra.crosscloud.plugins.module_utils.inputs import normalise_id
 from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
 from ansible_collections.entra.crosscloud.plugins.module_utils import cross_tenant as ct
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
@@ -190,9 +205,10 @@ def main():
     module = EntraModule(argument_spec=dict(partner=dict(type="str"),
                                             include_external_collaboration=dict(type="bool", default=True),
                                             include_domain_lists=dict(type="bool", default=False)))
-    only = module.params["partner"]
+    only = normalise_id(module.params["partner"])
     if only is not None and not is_guid(only):
-        module.fail_json(msg="partner %r is not a tenant ID (GUID)" % only)
+        module.fail_json(msg="partner %r is not a tenant ID (GUID). Fix: give the partner's tenant ID, like "
+                             "6ba8af09-9774-4419-98d1-7db643f0c384" % module.params["partner"])
     client = module.client
     try:
         policy = client.get(ct.POLICY, permission=ct.READ_PERMISSION)

@@ -49,11 +49,18 @@ options:
     description:
       - Domains that may be invited (an allow list). Mutually exclusive with O(blocked_domains).
       - Giving an allow list where a block list exists replaces the block list (a tenant has one or the other).
+      - Each name is trimmed and lower-cased and must be a valid domain name of at least two labels (letters,
+        digits and hyphens, no label starting or ending with a hyphen, a top-level label not all digits, at most
+        253 characters); C(*.) in front of a name covers its subdomains. Internationalised names (C(bücher.de))
+        are converted to punycode (C(xn--bcher-kva.de)) with Python's IDNA codec, which follows IDNA 2003 (so
+        C(ß) becomes C(ss)); a name that cannot be converted is refused. Punycode names are taken as given.
+      - Bad names are refused before any request.
     type: list
     elements: str
   blocked_domains:
     description:
       - Domains that may not be invited (a block list). Mutually exclusive with O(allowed_domains).
+      - Names are checked and converted as for O(allowed_domains).
     type: list
     elements: str
   domains_state:
@@ -65,6 +72,8 @@ options:
   domains_exclusive:
     description:
       - With V(true), the listed domains become the whole list.
+      - An empty list with V(true) is refused, because it would empty the tenant's list (and an empty allow
+        list lets every domain be invited); remove domains by listing them with O(domains_state=absent).
     type: bool
     default: false
 extends_documentation_fragment:
@@ -90,6 +99,19 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+retries:
+  description:
+    - How many times the task re-sent a request after a transient failure (throttling, 5xx, a dropped
+      connection), waited for a new object to replicate, or signed in again after Graph refused a cached token.
+  returned: always
+  type: int
+  sample: 0
+retry_log:
+  description: Each retry, with the request, the reason and the wait.
+  returned: at C(-vvv), when the task retried
+  type: list
+  elements: str
+  sample: ["GET /v1.0/policies/crossTenantAccessPolicy: HTTP 503; retry 1 after 0.4 s"]
 settings:
   description: The managed settings that were given, as they are after the task.
   returned: always
@@ -108,6 +130,7 @@ diff:
 
 from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
+from ansible_collections.entra.crosscloud.plugins.module_utils.graph import REPLICATION_HINT, GraphError
 
 
 def ensure_authorization(module, client, before, after, changed):
@@ -136,7 +159,7 @@ def ensure_email_otp(module, client, before, after, changed):
         changed.append("email_otp_for_guests")
 
 
-def ensure_domains(module, client, before, after, changed):
+def ensure_domains(module, client, before, after, changed, waited=False):
     p = module.params
     option = "allowed_domains" if p["allowed_domains"] is not None else "blocked_domains"
     if p[option] is None:
@@ -146,7 +169,7 @@ def ensure_domains(module, client, before, after, changed):
                              "which exists only in the commercial (global) cloud, not in %s. Fix: use cross-tenant "
                              "access settings (access_settings) instead" % (option, module.cloud.name))
     try:
-        wanted = co.check_domains(option, p[option])
+        wanted = co.check_domains(option, p[option], p["domains_exclusive"])
     except co.CollaborationError as exc:
         module.fail_json(msg=str(exc))
     mode = "allow" if option == "allowed_domains" else "block"
@@ -169,8 +192,25 @@ def ensure_domains(module, client, before, after, changed):
                      permission="Policy.ReadWrite.B2BManagementPolicy")
     else:
         body.update(displayName="B2BManagementPolicy", isOrganizationDefault=True)
-        client.post(co.B2B_POLICIES, body, api="beta", expected=(201,),
-                    permission="Policy.ReadWrite.B2BManagementPolicy")
+        # a POST cut off by a 5xx may have created the policy: read it before sending again (one per tenant)
+        try:
+            client.create(co.B2B_POLICIES, body, api="beta", permission="Policy.ReadWrite.B2BManagementPolicy",
+                          find=lambda: co.read_domain_policy(client)[0], wait_for=lambda: True)
+            # return only once the new policy can be read: a task right after this one plans from it
+            if client.await_replication(lambda: co.read_domain_policy(client)[0],
+                                        "GET /beta/" + co.B2B_POLICIES) is None:
+                module.warn("the new domain list policy cannot be read yet after %d s: Microsoft Entra is still "
+                            "replicating it" % p["replication_wait"])
+        except GraphError as err:
+            if err.status != 409 or waited:
+                raise
+            # the tenant's policy exists but is not readable yet (created moments ago): once it is, plan
+            # again from what it holds, so that no domain in it is lost
+            if client.await_replication(lambda: co.read_domain_policy(client)[0],
+                                        "GET /beta/" + co.B2B_POLICIES) is None:
+                err.hint = REPLICATION_HINT
+                raise
+            return ensure_domains(module, client, before, after, changed, waited=True)
     changed.append(option)
 
 

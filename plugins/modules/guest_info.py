@@ -47,6 +47,19 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+retries:
+  description:
+    - How many times the task re-sent a request after a transient failure (throttling, 5xx, a dropped
+      connection), waited for a new object to replicate, or signed in again after Graph refused a cached token.
+  returned: always
+  type: int
+  sample: 0
+retry_log:
+  description: Each retry, with the request, the reason and the wait.
+  returned: at C(-vvv), when the task retried
+  type: list
+  elements: str
+  sample: ["GET /v1.0/policies/crossTenantAccessPolicy: HTTP 503; retry 1 after 0.4 s"]
 guests:
   description: The guests found.
   returned: always

@@ -46,7 +46,8 @@ options:
         choices: [Guest, Member]
         default: Guest
       redirect_url:
-        description: Where the guest lands after redeeming; defaults to O(redirect_url).
+        description:
+          - Where the guest lands after redeeming; defaults to O(redirect_url). Checked as O(redirect_url) is.
         type: str
       send_invitation_message:
         description: Whether Microsoft emails the invitation.
@@ -66,6 +67,9 @@ options:
     description:
       - Default landing page after redemption. Defaults to C(https://myapps.microsoft.com/?tenantid=TENANT),
         which sends cross-cloud guests to the right tenant.
+      - Must be an absolute C(https) URL (the scheme in any letter case) with a valid host name (letters, digits
+        and hyphens in each label, no label starting or ending with a hyphen) or an IP address, no user name or
+        password, and no whitespace or control characters anywhere. Anything else is refused before any request.
     type: str
   home_cloud:
     description: The Microsoft cloud the guests' home tenant lives in, when known.
@@ -103,6 +107,19 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+retries:
+  description:
+    - How many times the task re-sent a request after a transient failure (throttling, 5xx, a dropped
+      connection), waited for a new object to replicate, or signed in again after Graph refused a cached token.
+  returned: always
+  type: int
+  sample: 0
+retry_log:
+  description: Each retry, with the request, the reason and the wait.
+  returned: at C(-vvv), when the task retried
+  type: list
+  elements: str
+  sample: ["GET /v1.0/policies/crossTenantAccessPolicy: HTTP 503; retry 1 after 0.4 s"]
 guests:
   description: One entry per listed guest, in the order given.
   returned: always
@@ -138,6 +155,7 @@ diff:
 
 from ansible_collections.entra.crosscloud.plugins.module_utils import guests as gu
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError
+from ansible_collections.entra.crosscloud.plugins.module_utils.inputs import InputError, https_url
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
 
 GUEST_SPEC = dict(
@@ -153,9 +171,19 @@ GUEST_SPEC = dict(
 
 
 def validate(module):
-    """Every address checked before anything is sent."""
+    """Every address and URL checked before anything is sent.
+
+    A redirect URL that passes is written back with its scheme lower-cased (HTTPS:// -> https://), the
+    canonical form of the same URL. An empty one means "not given", as invitation() reads it.
+    """
+    p = module.params
+    if p["redirect_url"]:
+        try:
+            p["redirect_url"] = https_url("redirect_url", p["redirect_url"])
+        except InputError as exc:
+            module.fail_json(msg=str(exc))
     seen = set()
-    for i, g in enumerate(module.params["guests"]):
+    for i, g in enumerate(p["guests"]):
         for key in ("email", "cc"):
             if g.get(key) and not gu.EMAIL_RE.match(g[key]):
                 module.fail_json(msg="guests[%d].%s %r is not an email address or UPN; give it as name@domain"
@@ -163,9 +191,11 @@ def validate(module):
         if g["email"].lower() in seen:
             module.fail_json(msg="guests[%d].email %r is listed twice" % (i, g["email"]))
         seen.add(g["email"].lower())
-        url = g.get("redirect_url") or module.params["redirect_url"]
-        if url and not url.startswith("https://"):
-            module.fail_json(msg="redirect_url %r must be an https URL" % url)
+        if g.get("redirect_url"):
+            try:
+                g["redirect_url"] = https_url("guests[%d].redirect_url" % i, g["redirect_url"])
+            except InputError as exc:
+                module.fail_json(msg=str(exc))
 
 
 def invitation(module, g, existing=None):
@@ -216,9 +246,33 @@ def plan(module, found):
     return entries, writes
 
 
+def settle_unknown(client, writes, answers, rounds=3):
+    """Invitations whose outcome is unknown (5xx or a cut connection): look the addresses up and invite
+    again only those not found. Re-inviting an address that already has a guest returns that guest, so a
+    guest invited but not yet visible is not duplicated. A reset of redemption is simply sent again."""
+    for _round in range(rounds):
+        unsure = [i for i, a in enumerate(answers) if a.get("outcome_unknown")]
+        if not unsure:
+            break
+        lookups = [i for i in unsure if not writes[i][1]["body"].get("resetRedemption")]
+        found = gu.find_by_address(client, [writes[i][0]["email"] for i in lookups]) if lookups else {}
+        resend = []
+        for i in unsure:
+            user = found.get(writes[i][0]["email"].lower())
+            if user:
+                answers[i] = {"status": 201, "headers": {}, "body": {
+                    "invitedUser": {"id": user["id"]},
+                    "status": "Completed" if user.get("externalUserState") == "Accepted" else "PendingAcceptance"}}
+            else:
+                resend.append(i)
+        for i, answer in zip(resend, client.batch([writes[i][1] for i in resend]) if resend else []):
+            answers[i] = answer
+    return answers
+
+
 def apply(module, client, writes):
     failures = []
-    answers = client.batch([req for _entry, req in writes])
+    answers = settle_unknown(client, writes, client.batch([req for _entry, req in writes]))
     for (entry, req), answer in zip(writes, answers):
         if answer["status"] >= 300 or answer["status"] == 0:
             entry["changed"] = False
@@ -231,7 +285,24 @@ def apply(module, client, writes):
                          status=body.get("status"))
         if entry["user"] and req["method"] == "PATCH":
             entry["user"]["user_type"] = req["body"]["userType"]
+    await_new_guests(module, client, [e["email"] for e, r in writes if r["method"] == "POST" and e.get("id")])
     return failures
+
+
+def await_new_guests(module, client, addresses):
+    """Return only once new guests can be found by address: a run (or task) right after this one looks them
+    up, and one that cannot see them yet would invite them again (a second invitation email)."""
+    pending = set(a.lower() for a in addresses)
+
+    def all_visible():
+        found = gu.find_by_address(client, sorted(pending))
+        pending.difference_update(a for a, user in found.items() if user)
+        return True if not pending else None
+
+    if pending and client.await_replication(all_visible, "GET /users (new guests)") is None:
+        module.warn("%d invited guest(s) cannot be found yet after %d s (%s): Microsoft Entra is still replicating "
+                    "them; a run within the next minutes may invite them again"
+                    % (len(pending), module.params["replication_wait"], ", ".join(sorted(pending))))
 
 
 def main():

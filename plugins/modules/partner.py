@@ -34,6 +34,10 @@ options:
     description:
       - The Microsoft cloud the partner tenant lives in.
       - When not given, it is discovered from the partner tenant's public OpenID configuration.
+      - When given, it is still checked against the partner's OpenID configuration, and a contradiction is refused
+        before any Graph request. Clouds are compared by Entra endpoint, so V(usgov) and V(usgov_dod) (both
+        C(microsoftonline.us)) do not contradict each other; a warning notes when their Graph hosts differ.
+        When discovery cannot answer, the given cloud is used with a warning.
     type: str
   state:
     description:
@@ -72,6 +76,19 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+retries:
+  description:
+    - How many times the task re-sent a request after a transient failure (throttling, 5xx, a dropped
+      connection), waited for a new object to replicate, or signed in again after Graph refused a cached token.
+  returned: always
+  type: int
+  sample: 0
+retry_log:
+  description: Each retry, with the request, the reason and the wait.
+  returned: at C(-vvv), when the task retried
+  type: list
+  elements: str
+  sample: ["GET /v1.0/policies/crossTenantAccessPolicy: HTTP 503; retry 1 after 0.4 s"]
 partner_tenant_id:
   description: The partner's tenant ID.
   returned: always
@@ -112,18 +129,17 @@ from ansible_collections.entra.crosscloud.plugins.module_utils.module import Ent
 
 
 def partner_cloud(module, tenant_id):
-    """The partner's Cloud: as given, else discovered (anonymous OpenID configuration)."""
+    """The partner's Cloud: as given but confirmed by discovery (anonymous OpenID configuration), else discovered.
+
+    A declared cloud that discovery contradicts is refused here, before any Graph request.
+    """
+    declared = None
     if module.params["partner_cloud"]:
         try:
-            return module.catalogue.resolve(module.params["partner_cloud"])
+            declared = module.catalogue.resolve(module.params["partner_cloud"])
         except CloudError as exc:
             module.fail_json(msg="partner_cloud: %s" % exc)
-    discovery = module.catalogue.discovery_cloud()
-    try:
-        found = ct.discover_cloud(module.catalogue, tenant_id, module.verify_for(discovery), module.params["timeout"])
-    except CloudError as exc:
-        module.fail_json(msg="partner_tenant_id %s: %s. Fix: check the ID, or give partner_cloud" % (tenant_id, exc))
-    return module.catalogue.resolve(found["cloud"])
+    return ct.confirm_partner_cloud(module, tenant_id, declared, id_option="partner_tenant_id")
 
 
 def check_pair(module, own, other, tenant_id, enabled_endpoints):
@@ -153,9 +169,9 @@ def ensure_present(module, client, tenant_id):
     result = {"partner_tenant_id": tenant_id, "partner_cloud": other.name, "cross_cloud": cross_cloud,
               "changed": current is None}
     if current is None and not module.check_mode:
-        # Never POST blindly: a duplicate POST is an error, and after a 503 the POST may have happened,
-        # so the client does not retry POSTs; the GET above decided.
-        current = client.post(ct.PARTNERS, {"tenantId": tenant_id}, expected=(201,), permission=ct.WRITE_PERMISSION)
+        # The GET above decided; create_partner returns only once the new entry can be read, so the
+        # next task (access_settings) finds it.
+        current = ct.create_partner(client, tenant_id)
     if cross_cloud and result["changed"]:
         module.warn("Partner %s is in another Microsoft cloud: Microsoft's default inbound/outbound settings may "
                     "not apply to it; set explicit B2B collaboration inbound and outbound for it on both sides."

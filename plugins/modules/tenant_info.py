@@ -67,6 +67,19 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+retries:
+  description:
+    - How many times the task re-sent a request after a transient failure (throttling, 5xx, a dropped
+      connection), waited for a new object to replicate, or signed in again after Graph refused a cached token.
+  returned: always
+  type: int
+  sample: 0
+retry_log:
+  description: Each retry, with the request, the reason and the wait.
+  returned: at C(-vvv), when the task retried
+  type: list
+  elements: str
+  sample: ["GET /v1.0/policies/crossTenantAccessPolicy: HTTP 503; retry 1 after 0.4 s"]
 tenant_id:
   description: The tenant's ID.
   returned: always
@@ -205,7 +218,8 @@ def main():
                              "6ba8af09-9774-4419-98d1-7db643f0c384 or a domain like contoso.com" % tenant)
     discovery_cloud = module.catalogue.discovery_cloud()
     try:
-        found = discover_cloud(module.catalogue, tenant, module.verify_for(discovery_cloud), module.params["timeout"])
+        found = discover_cloud(module.catalogue, tenant, module.verify_for(discovery_cloud), module.params["timeout"],
+                               backoff=module.backoff())
         result = summarise(tenant, found["document"], module.catalogue, module.cloud)
     except CloudError as exc:
         module.fail_json(msg="%s. Fix: check the tenant ID or domain, and ca_path for a private CA" % exc)

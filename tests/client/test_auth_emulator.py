@@ -19,7 +19,7 @@ def test_secret_sign_in_then_cache(emulator, settings_for):
     token2, source2 = auth.get_access_token(s)
     assert (token2, source2) == (token, "cache")
     assert emulator.counts()["token_requests"] == 1
-    files = os.listdir(s.token_cache_dir)
+    files = [f for f in os.listdir(s.token_cache_dir) if f != auth.KEY_FILE]
     assert len(files) == 1
     assert stat.S_IMODE(os.stat(s.token_cache_dir).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(os.path.join(s.token_cache_dir, files[0])).st_mode) == 0o600

@@ -179,7 +179,7 @@ def test_cli_flags_shape_the_day(tmp_path):
 
 def _statuses(emulator, count, path=CTAP):
     out = []
-    for _ in range(count):
+    for _attempt in range(count):
         try:
             out.append(emulator.graph("contoso", "GET", path).status_code)
         except requests.exceptions.ConnectionError:
@@ -217,7 +217,7 @@ def test_status_drawn_from_the_list_and_429_carries_retry_after(emulator):
     emulator.token("contoso")
     emulator.chaos(0.6, seed=1, statuses=[429, 500, 502], host="graph")
     seen = {}
-    for _ in range(80):
+    for _attempt in range(80):
         r = emulator.graph("contoso", "GET", CTAP)
         seen.setdefault(r.status_code, []).append(r)
     assert set(seen) == {200, 429, 500, 502}
@@ -261,9 +261,9 @@ def test_after_drop_makes_a_post_outcome_unknown(emulator):
 def test_random_when_is_before_or_after_for_writes_and_before_for_reads(emulator):
     emulator.token("contoso")
     emulator.chaos(1.0, seed=4, statuses=[503], host="graph")
-    for _ in range(30):
+    for _attempt in range(30):
         assert emulator.graph("contoso", "PATCH", CTAP, {"allowedCloudEndpoints": []}).status_code == 503
-    for _ in range(10):
+    for _attempt in range(10):
         assert emulator.graph("contoso", "GET", CTAP).status_code == 503
     log = [e for e in emulator.log() if e["kind"] == "graph"]
     assert {e["fault"] for e in log if e["method"] == "PATCH"} == {"before", "after"}

@@ -90,3 +90,95 @@ def test_friendly_round_trip():
                  "applications": {"access": "allowed", "targets": ["all"]}}
     assert access.friendly("inboundTrust", DEFAULT["inboundTrust"]) == {
         "mfa": False, "compliant_device": True, "hybrid_joined_device": False}
+
+
+# --- targets: empty lists, keywords in any case, IDs with whitespace ----------------------------------
+
+GROUP = "2c057a25-45d1-4fe3-a7c8-618e2c46a5bc"
+APP = "00000003-0000-0ff1-ce00-000000000000"
+
+
+@pytest.mark.parametrize("option", sorted(access.B2B_SETTINGS))
+@pytest.mark.parametrize("kind_option", ["users_and_groups", "applications"])
+@pytest.mark.parametrize("empty,shown", [([], "[]"), (None, "null")])
+def test_empty_targets_are_refused_naming_the_full_path(option, kind_option, empty, shown):
+    with pytest.raises(access.AccessError) as err:
+        access.to_graph_target_config(option, kind_option, {"access": "allowed", "targets": empty})
+    msg = str(err.value)
+    assert msg.startswith("%s.%s.targets: %s" % (option, kind_option, shown)), msg
+    assert "omit targets" in msg and "Fix:" in msg
+
+
+def test_targets_left_out_mean_everyone():
+    assert access.to_graph_target_config("b2b_collaboration_inbound", "users_and_groups", {"access": "blocked"}) == {
+        "accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]}
+
+
+def test_empty_targets_refused_by_validate_before_anything_is_read():
+    with pytest.raises(access.AccessError) as err:
+        access.validate(params(b2b_collaboration_outbound={
+            "users_and_groups": {"access": "allowed", "targets": ["all"]},
+            "applications": {"access": "allowed", "targets": []}}), False)
+    assert str(err.value).startswith("b2b_collaboration_outbound.applications.targets: []")
+
+
+@pytest.mark.parametrize("item", ["all", "ALL", " All ", "AllUsers", "allusers"])
+def test_user_keywords_any_case(item):
+    cfg = access.to_graph_target_config("b2b_collaboration_inbound", "users_and_groups",
+                                        {"access": "allowed", "targets": [item]})
+    assert cfg["targets"] == [{"target": "AllUsers", "targetType": "user"}]
+
+
+@pytest.mark.parametrize("item,graph", [
+    ("all", "AllApplications"), ("All", "AllApplications"), ("AllApplications", "AllApplications"),
+    ("OFFICE365", "Office365"), ("Office365", "Office365"), (" office365 ", "Office365"),
+    ("ALL_MICROSOFT_APPS", "AllMicrosoftApps"), ("allmicrosoftapps", "AllMicrosoftApps"),
+])
+def test_application_keywords_any_case(item, graph):
+    cfg = access.to_graph_target_config("b2b_collaboration_inbound", "applications",
+                                        {"access": "allowed", "targets": [item]})
+    assert cfg["targets"] == [{"target": graph, "targetType": "application"}]
+
+
+@pytest.mark.parametrize("item,expected", [
+    ({"group": " %s " % GROUP.upper()}, {"target": GROUP, "targetType": "group"}),
+    ({"Group": GROUP}, {"target": GROUP, "targetType": "group"}),
+    ({" USER ": "\t" + GROUP}, {"target": GROUP, "targetType": "user"}),
+])
+def test_user_and_group_ids_trimmed_and_keys_any_case(item, expected):
+    cfg = access.to_graph_target_config("b2b_collaboration_inbound", "users_and_groups",
+                                        {"access": "allowed", "targets": [item]})
+    assert cfg["targets"] == [expected]
+
+
+@pytest.mark.parametrize("item", [" %s " % APP, APP.upper(), {"Application": " %s" % APP}])
+def test_application_ids_trimmed(item):
+    cfg = access.to_graph_target_config("b2b_collaboration_inbound", "applications",
+                                        {"access": "allowed", "targets": [item]})
+    assert cfg["targets"] == [{"target": APP, "targetType": "application"}]
+
+
+@pytest.mark.parametrize("kind_option,item", [
+    ("users_and_groups", "everyone"), ("users_and_groups", {"group": "not-a-guid"}),
+    ("users_and_groups", {"team": GROUP}), ("users_and_groups", GROUP),
+    ("applications", "office"), ("applications", {"application": "nope"}), ("applications", {"user": APP}),
+])
+def test_bad_targets_name_the_path_and_value(kind_option, item):
+    with pytest.raises(access.AccessError) as err:
+        access.to_graph_target_config("b2b_direct_connect_inbound", kind_option, {"access": "allowed", "targets": [item]})
+    msg = str(err.value)
+    assert msg.startswith("b2b_direct_connect_inbound.%s.targets: %r" % (kind_option, item)) and "Fix:" in msg
+
+
+def test_validate_refuses_direct_connect_across_clouds_from_the_given_half():
+    kw = {"b2b_direct_connect_outbound": {"users_and_groups": {"access": "allowed", "targets": ["all"]}}}
+    access.validate(params(**kw), False, cross_cloud=False)     # same cloud: fine
+    with pytest.raises(access.AccessError) as err:
+        access.validate(params(**kw), False, cross_cloud=True)
+    assert "not supported across Microsoft clouds" in str(err.value)
+
+
+def test_validate_lets_blocked_direct_connect_across_clouds_through():
+    access.validate(params(b2b_direct_connect_inbound={
+        "users_and_groups": {"access": "blocked", "targets": ["all"]},
+        "applications": {"access": "blocked", "targets": ["all"]}}), False, cross_cloud=True)

@@ -69,9 +69,11 @@ def test_cache_key_changes_with_secret_tenant_and_authority(tmp_path):
 def test_cache_file_modes_and_content(tmp_path):
     s = settings(tmp_path)
     auth.get_access_token(s, now=1000, msal_app_factory=factory(FakeApp([OK])))
-    files = os.listdir(s.token_cache_dir)
+    files = [f for f in os.listdir(s.token_cache_dir) if f != auth.KEY_FILE]
     assert len(files) == 1
     path = os.path.join(s.token_cache_dir, files[0])
+    key_file = os.path.join(s.token_cache_dir, auth.KEY_FILE)
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600 and len(open(key_file, "rb").read()) == 32
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(s.token_cache_dir).st_mode) == 0o700
     data = json.load(open(path))
@@ -82,7 +84,7 @@ def test_cache_file_modes_and_content(tmp_path):
 def test_corrupt_cache_is_replaced(tmp_path):
     s = settings(tmp_path)
     path = auth.cache_path(s, s.client_secret)
-    os.makedirs(os.path.dirname(path))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write("{not json")
     assert auth.get_access_token(s, now=1, msal_app_factory=factory(FakeApp([OK])))[1] == "identity_provider"
@@ -143,9 +145,17 @@ def test_connection_and_tls_errors(tmp_path):
     assert "cannot reach the sign-in endpoint https://login.example.test" in str(err.value)
 
 
+def _key_pem(password=None):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    enc = (serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc).decode()
+
+
 def test_certificate_credential(tmp_path):
     pem = tmp_path / "app.pem"
-    key = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
+    key = _key_pem()
     cert = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n"
     pem.write_text(key + cert)
     seen = []
@@ -155,6 +165,42 @@ def test_certificate_credential(tmp_path):
     assert cred["private_key"].startswith("-----BEGIN PRIVATE KEY")
     assert cred["public_certificate"].startswith("-----BEGIN CERTIFICATE")
     assert cred["thumbprint"] == __import__("hashlib").sha1(bytes([0, 1, 2])).hexdigest()
+
+
+@pytest.mark.parametrize("key_password,given,words", [
+    ("pw-of-the-key", None, "is encrypted. Fix: give its password as client_certificate_password"),
+    ("pw-of-the-key", "a-wrong-password", "client_certificate_password does not open the private key"),
+    (None, "a-needless-password", "is not encrypted. Fix: remove client_certificate_password"),
+])
+def test_certificate_password_problems_name_the_option(tmp_path, key_password, given, words):
+    pem = tmp_path / "app.pem"
+    pem.write_text(_key_pem(key_password) + "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n")
+    s = settings(tmp_path, client_secret=None, client_certificate_path=str(pem), client_certificate_password=given)
+    with pytest.raises(auth.AuthError) as err:
+        auth.get_access_token(s, msal_app_factory=factory(FakeApp([OK])))
+    assert words in str(err.value) and (given or "pw-of-the-key") not in str(err.value)
+
+
+def test_cache_file_name_is_keyed_not_a_plain_hash(tmp_path):
+    import hashlib
+    s = settings(tmp_path)
+    path = auth.cache_path(s, s.client_secret)
+    material = "\n".join([s.authority_host.lower(), s.tenant_id.lower(), s.client_id.lower(), s.scope,
+                          "secret:" + s.client_secret])
+    assert os.path.basename(path) != hashlib.sha256(material.encode()).hexdigest() + ".json"
+    assert auth.cache_path(s, s.client_secret) == path            # the same key is reused
+    other = settings(tmp_path / "elsewhere")
+    assert os.path.basename(auth.cache_path(other, other.client_secret)) != os.path.basename(path)
+
+
+def test_refresh_forgets_the_cached_token(tmp_path):
+    app = FakeApp([OK, dict(OK, access_token="tok-2")])
+    s = settings(tmp_path)
+    assert auth.get_access_token(s, now=1000, msal_app_factory=factory(app)) == ("tok-1", "identity_provider")
+    assert auth.get_access_token(s, now=1001, msal_app_factory=factory(app)) == ("tok-1", "cache")
+    assert auth.get_access_token(s, now=1002, msal_app_factory=factory(app), refresh=True) == (
+        "tok-2", "identity_provider")
+    assert auth.get_access_token(s, now=1003, msal_app_factory=factory(app)) == ("tok-2", "cache")
 
 
 def test_certificate_file_without_key(tmp_path):

@@ -34,3 +34,29 @@ def test_plan_authorization_maps_words_to_graph():
                                                 current)
     assert body == {"allowInvitesFrom": "everyone"}
     assert before == {"allow_invites_from": "none", "guest_user_role": "guest"}
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ([" Live.com ", "live.com", "LIVE.COM"], ["live.com"]),
+    (["bücher.de", "xn--bcher-kva.de"], ["xn--bcher-kva.de"]),
+    (["*.Fabrikam.com"], ["*.fabrikam.com"]),
+])
+def test_check_domains_normalises(raw, expected):
+    assert co.check_domains("allowed_domains", raw) == expected
+
+
+@pytest.mark.parametrize("bad", ["-bad-.com", "fabrikam.123", "fabrikam..com", "a" * 64 + ".com", "bücher..de",
+                                 "no_underscores.com", "fabrikam"])
+def test_check_domains_refuses_naming_option_and_value(bad):
+    with pytest.raises(co.CollaborationError) as err:
+        co.check_domains("allowed_domains", ["good.com", bad])
+    msg = str(err.value)
+    assert msg.startswith("allowed_domains: %r" % bad) and "Fix:" in msg, msg
+
+
+def test_check_domains_refuses_empty_exclusive_list():
+    with pytest.raises(co.CollaborationError) as err:
+        co.check_domains("blocked_domains", [], exclusive=True)
+    assert str(err.value).startswith("blocked_domains: [] with domains_exclusive: true")
+    assert "domains_state: absent" in str(err.value)
+    assert co.check_domains("blocked_domains", []) == []     # not exclusive: nothing to add or remove

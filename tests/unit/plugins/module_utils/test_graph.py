@@ -3,7 +3,8 @@ import json
 import pytest
 import requests
 
-from ansible_collections.entra.crosscloud.plugins.module_utils.graph import GraphClient, GraphError, ReadOnlyError
+from ansible_collections.entra.crosscloud.plugins.module_utils.graph import (
+    GraphClient, GraphError, OutcomeUnknown, ReadOnlyError)
 
 
 class Resp:
@@ -75,12 +76,109 @@ def test_503_backoff_without_retry_after_is_jittered_and_bounded():
     assert len(c.sleeps) == 2 and all(0 <= d <= 8 for d in c.sleeps)
 
 
-def test_post_not_retried_on_503_or_connection_error():
-    for failure in (err(503), requests.exceptions.ConnectionError("reset")):
+def test_post_not_retried_on_5xx_or_connection_error():
+    for failure in (err(500), err(502), err(503), err(504), requests.exceptions.ConnectionError("reset"),
+                    requests.exceptions.ReadTimeout("read timed out")):
         s = FakeSession(failure, Resp(201, {}))
-        with pytest.raises(GraphError):
+        with pytest.raises(OutcomeUnknown) as e:
             client(s).post("partners", {"tenantId": "x"})
+        assert len(s.sent) == 1 and "may have been applied" in str(e.value)
+
+
+def test_post_retried_when_the_connection_never_opened():
+    s = FakeSession(requests.exceptions.ConnectTimeout("connect timed out"), Resp(201, {"id": 1}))
+    assert client(s).post("invitations", {}) == {"id": 1} and len(s.sent) == 2
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("failure", [500, 502, 503, 504, 429, "drop", "reset", "timeout"])
+def test_safe_methods_retried_on_every_transient_failure(method, failure):
+    first = {"drop": requests.exceptions.ConnectionError("Connection aborted: RemoteDisconnected"),
+             "reset": requests.exceptions.ChunkedEncodingError("Connection reset by peer"),
+             "timeout": requests.exceptions.ReadTimeout("read timed out")}.get(failure) or err(failure)
+    s = FakeSession(first, Resp(204 if method != "GET" else 200, None if method != "GET" else {"ok": 1}))
+    c = client(s)
+    c.request(method, "x", body={} if method in ("PUT", "PATCH") else None)
+    assert len(s.sent) == 2 and len(c.sleeps) == 1 and c.stats.count == 1
+
+
+def test_tls_verification_failure_is_not_retried():
+    s = FakeSession(requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"))
+    with pytest.raises(GraphError) as e:
+        client(s).get("x")
+    assert len(s.sent) == 1 and "ca_path" in str(e.value)
+
+
+def test_400_and_403_are_not_retried():
+    for status in (400, 403, 409):
+        s = FakeSession(err(status), Resp(200, {}))
+        with pytest.raises(GraphError):
+            client(s).get("x")
         assert len(s.sent) == 1
+
+
+def test_retries_are_counted_and_described():
+    s = FakeSession(err(503), err(429, headers={"Retry-After": "2"}), Resp(200, {}))
+    c = client(s)
+    c.get("policies/p")
+    assert c.stats.count == 2
+    assert "GET /v1.0/policies/p: HTTP 503" in c.stats.events[0] and "after 2.0 s" in c.stats.events[1]
+
+
+def test_401_with_a_renewable_token_signs_in_again_once():
+    tokens = iter(["fresh"])
+    s = FakeSession(err(401, "InvalidAuthenticationToken"), Resp(200, {"ok": 1}))
+    c = GraphClient("https://graph.example.test", lambda: "stale", session=s, sleep=lambda d: None,
+                    token_refresher=lambda: next(tokens))
+    assert c.get("x") == {"ok": 1}
+    assert [x["headers"]["Authorization"] for x in s.sent] == ["Bearer stale", "Bearer fresh"]
+    s = FakeSession(err(401, "InvalidAuthenticationToken"), err(401, "InvalidAuthenticationToken"))
+    c = GraphClient("https://graph.example.test", lambda: "stale", session=s, sleep=lambda d: None,
+                    token_refresher=lambda: "fresh")
+    with pytest.raises(GraphError) as e:
+        c.get("x")
+    assert e.value.status == 401 and len(s.sent) == 2   # re-sent once, not forever
+    s = FakeSession(err(401, "InvalidAuthenticationToken"))
+    c = GraphClient("https://graph.example.test", lambda: "new", session=s, sleep=lambda d: None,
+                    token_refresher=lambda: None)            # a token fresh from sign-in: nothing to renew
+    with pytest.raises(GraphError):
+        c.get("x")
+    assert len(s.sent) == 1
+
+
+def test_create_reads_after_an_unknown_outcome_and_does_not_post_twice():
+    s = FakeSession(err(503))
+    found = []
+    c = client(s)
+    assert c.create("partners", {"tenantId": "t"}, find=lambda: found.append(1) or {"tenantId": "t"}) == {
+        "tenantId": "t"}
+    assert len(s.sent) == 1 and found == [1]
+
+
+def test_create_sends_again_when_the_first_post_was_not_applied():
+    s = FakeSession(requests.exceptions.ConnectionError("Connection aborted"), Resp(201, {"tenantId": "t"}))
+    c = client(s)
+    assert c.create("partners", {"tenantId": "t"}, find=lambda: None) == {"tenantId": "t"}
+    assert [x["method"] for x in s.sent] == ["POST", "POST"]
+
+
+def test_create_takes_a_conflict_after_an_unknown_outcome_as_applied():
+    s = FakeSession(err(502), err(409, "Request_MultipleObjectsWithSameKeyValue"))
+    c = client(s)
+    got = c.create("partners", {"tenantId": "t"}, find=lambda: None, wait_for=lambda: {"tenantId": "t", "w": 1})
+    assert got == {"tenantId": "t", "w": 1}
+    with pytest.raises(GraphError) as e:   # a conflict on the first attempt is a real error
+        client(FakeSession(err(409))).create("partners", {}, find=lambda: None)
+    assert e.value.status == 409
+
+
+def test_replication_404_gives_up_naming_replication():
+    s = FakeSession(*[err(404)] * 100)
+    c = client(s, replication_wait=10)
+    with pytest.raises(GraphError) as e:
+        c.get_after_create("partners/new")
+    assert sum(c.sleeps) <= 10 and "replicates a new object" in str(e.value) and "run again" in str(e.value)
+    assert "still not found after" in str(e.value)
 
 
 def test_post_retried_on_429():
@@ -122,7 +220,7 @@ def test_non_json_error_body():
     r = Resp(502, None)
     r.text = "<html>Bad gateway</html>"
     with pytest.raises(GraphError) as e:
-        client(FakeSession(r)).patch("x", {})
+        client(FakeSession(r)).post("x", {})
     assert e.value.status == 502 and "Bad gateway" in str(e.value)
 
 
@@ -225,3 +323,79 @@ def test_read_only_allows_a_batch_of_reads():
     s = BatchSession()
     answers = client(s, read_only=True).batch([{"method": "GET", "url": "/a"}, {"method": "GET", "url": "/b"}])
     assert [a["status"] for a in answers] == [200, 200] and len(s.sent) == 1
+
+
+class ScriptedBatch(FakeSession):
+    """Answers each $batch POST from a script: a list per call of {item id: status} (missing ids: 200)."""
+
+    def __init__(self, *script):
+        super().__init__()
+        self.script = list(script)
+
+    def request(self, method, url, **kw):
+        self.sent.append(dict(kw, method=method, url=url))
+        step = self.script.pop(0) if self.script else {}
+        if isinstance(step, Resp):
+            return step
+        if isinstance(step, dict):
+            return _batch_answer(self.sent[-1], step)
+        raise requests.exceptions.ConnectionError(str(step))   # a connection failure, scripted by its text
+
+
+def _items(sent):
+    return [[(r["method"], r["url"]) for r in json.loads(x["data"])["requests"]] for x in sent]
+
+
+def test_batch_retries_5xx_items_that_are_safe_and_hands_back_posts():
+    s = ScriptedBatch({"1": 503, "2": 500, "3": 502}, {})
+    c = client(s)
+    answers = c.batch([{"method": "GET", "url": "/a"}, {"method": "PATCH", "url": "/b", "body": {}},
+                       {"method": "POST", "url": "/invitations", "body": {}}])
+    assert _items(s.sent) == [[("GET", "/a"), ("PATCH", "/b"), ("POST", "/invitations")],
+                              [("GET", "/a"), ("PATCH", "/b")]]
+    assert [a["status"] for a in answers] == [200, 200, 502]
+    assert answers[2]["outcome_unknown"] is True and "outcome_unknown" not in answers[0]
+
+
+def test_batch_of_reads_is_resent_after_an_outer_failure():
+    s = ScriptedBatch(err(502), "Connection aborted", {})
+    c = client(s)
+    answers = c.batch([{"method": "GET", "url": "/a"}, {"method": "GET", "url": "/b"}])
+    assert [a["status"] for a in answers] == [200, 200] and len(s.sent) == 3
+
+
+def test_batch_with_a_post_is_not_resent_whole_after_an_outer_failure():
+    s = ScriptedBatch(err(503), {})
+    c = client(s)
+    answers = c.batch([{"method": "DELETE", "url": "/users/1"}, {"method": "POST", "url": "/invitations", "body": {}}])
+    assert _items(s.sent) == [[("DELETE", "/users/1"), ("POST", "/invitations")], [("DELETE", "/users/1")]]
+    assert answers[0]["status"] == 200 and answers[1]["outcome_unknown"] is True
+
+
+def test_batch_post_items_are_resent_after_429():
+    s = ScriptedBatch({"1": 429}, {})
+    answers = client(s).batch([{"method": "POST", "url": "/invitations", "body": {}}])
+    assert answers[0]["status"] == 200 and len(s.sent) == 2
+
+
+def test_batch_budget_ends_leaving_the_last_answers():
+    s = ScriptedBatch(*[{"1": 503}] * 20)
+    c = client(s, max_retries=2)
+    answers = c.batch([{"method": "GET", "url": "/a"}])
+    assert answers[0]["status"] == 503 and len(s.sent) == 3
+
+
+def test_discovery_and_token_requests_follow_the_same_retry_rules():
+    from ansible_collections.entra.crosscloud.plugins.module_utils.graph import Backoff, RetryStats, fetch_json
+    stats, sleeps = RetryStats(), []
+    s = FakeSession(requests.exceptions.ConnectionError("Connection aborted"), err(503), Resp(200, {"issuer": "x"}))
+    status, doc = fetch_json("https://login.example.test/t/v2.0/.well-known/openid-configuration", session=s,
+                             backoff=Backoff(stats=stats, sleep=sleeps.append))
+    assert (status, doc) == (200, {"issuer": "x"}) and len(s.sent) == 3 and stats.count == 2
+    # a TLS failure is never retried; a budget of 0 s gives the transient answer back at once
+    s = FakeSession(requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"))
+    with pytest.raises(requests.exceptions.SSLError):
+        fetch_json("https://login.example.test/x", session=s, backoff=Backoff(sleep=sleeps.append))
+    s = FakeSession(err(503))
+    assert fetch_json("https://login.example.test/x", session=s,
+                      backoff=Backoff(max_seconds=0, sleep=sleeps.append))[0] == 503

@@ -240,6 +240,27 @@ def test_missing_export_is_unknown_and_not_ok():
     assert v["problems"][0]["setting"] == "export" and v["problems"][0]["tenant"] == "tailspin_gcch"
 
 
+@pytest.mark.parametrize("failed_result", [
+    {"failed": True, "changed": False,
+     "msg": "Graph GET /v1.0/policies/crossTenantAccessPolicy failed: 503 ServiceUnavailable: Injected fault "
+            "(gave up after 9 attempts)"},
+    {"skipped": True, "changed": False},
+    {"unreachable": True, "msg": "host went away"},
+    {"changed": False},                       # registered, but without the settings a verdict needs
+])
+def test_a_failed_read_back_is_unknown_with_its_reason_and_blames_no_setting(failed_result):
+    ec, _eg = paired("contoso", "tailspin_gcch")
+    for home, resource in ((side("contoso", ec), side("tailspin_gcch", failed_result)),
+                           (side("tailspin_gcch", failed_result), side("contoso", ec))):
+        v = pairing.verdict(home, resource, CAT)
+        assert (v["status"], v["ok"]) == ("unknown", False)
+        assert [p["setting"] for p in v["problems"]] == ["export"]          # no cloud/partner/inbound blame
+        message = v["problems"][0]["message"]
+        assert message.startswith("unknown: tailspin_gcch could not be read back (")
+        if failed_result.get("msg"):
+            assert failed_result["msg"].split(" (gave")[0] in message
+
+
 def test_matrix_covers_both_directions_of_supported_pairs_only():
     pairs = norm([["contoso", "tailspin_gcch"], ["tailspin_gcch", "fabrikam_cn"]])["pairs"]
     ec, eg = paired("contoso", "tailspin_gcch")
