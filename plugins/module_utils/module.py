@@ -30,6 +30,10 @@ HAS_MSAL = importlib.util.find_spec("msal") is not None
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$")
 
 
+# the options whose values never reach output (their env fallbacks included)
+SECRET_OPTIONS = ("client_secret", "client_certificate_password", "access_token")
+
+
 def connection_argument_spec():
     """The shared options, documented once in doc_fragments/graph.py."""
     return dict(
@@ -195,11 +199,34 @@ class EntraModule(AnsibleModule):
                 result.setdefault("retry_log", list(stats.events))
         return result
 
+    def _mask_secrets(self):
+        """Our secrets join no_log_values before any output, whatever happened before: ansible-core stops
+        collecting no_log values at the first argument-spec error (a string given for a dict option, say),
+        and would then print client_secret under invocation.module_args."""
+        spec = connection_argument_spec()
+        for option in SECRET_OPTIONS:
+            value = (getattr(self, "params", None) or {}).get(option)
+            candidates = [value] + [os.environ.get(name) for name in spec[option]["fallback"][1]]
+            self.no_log_values.update(v for v in candidates if isinstance(v, str) and v)
+
     def exit_json(self, **kwargs):
+        self._mask_secrets()
         super(EntraModule, self).exit_json(**self._with_retries(kwargs))
 
     def fail_json(self, msg, **kwargs):
-        super(EntraModule, self).fail_json(msg=msg, **self._with_retries(kwargs))
+        self._mask_secrets()
+        super(EntraModule, self).fail_json(msg=self._named_validation_error(msg), **self._with_retries(kwargs))
+
+    def _named_validation_error(self, msg):
+        """ansible-core reports the first argument-spec error, and when that is the failed no_log collection
+        ("dictionary requested, could not parse JSON or key=value") it names no option: report the errors
+        that do name one."""
+        result = getattr(self, "validation_result", None)
+        errors = list(getattr(result, "errors", None) or [])
+        if not errors or msg != result.errors.msg:
+            return msg
+        named = [str(e) for e in errors if type(e).__name__ != "NoLogError"]
+        return "; ".join(dict.fromkeys(named)) if named else msg
 
     def token_claims(self):
         """Claims of the access token the module works with (signing in if needed), never the token itself."""
