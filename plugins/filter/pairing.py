@@ -154,6 +154,68 @@ def unused_clouds(removed, remaining, clouds_file=None):
         raise AnsibleFilterError("unused_clouds: %s" % exc)
 
 
+def foreign_settings(export, host, removing, declared, hostvars, entries=None):
+    """This tenant's partner entries about to be removed that hold settings pair_tenants did not make.
+
+    export: this tenant's cross_tenant_access_info result; removing / declared: the pairs being taken
+    apart and the pairs of entra_partnerships (partnerships filter, removal=true); entries: registered
+    results of reading those partners whole (partner in check mode), for tenant_restrictions.
+    """
+    reason = pairing.unreadable(export)
+    if reason:
+        raise AnsibleFilterError("foreign_settings: %s's partner entries could not be read: %s" % (host, reason))
+    read = dict((str(_get(_get(r, "partner", {}), "tenant_id", "")).lower(), _get(r, "partner", {}))
+                for r in entries or [] if isinstance(r, dict))
+    merged = []
+    for partner in export["partners"]:
+        whole = read.get(str(partner.get("partner")).lower()) or {}
+        merged.append(dict(partner, tenant_restrictions=whole.get("tenant_restrictions")))
+    sides = pairing.removal_sides(host, removing, declared)
+    ids = dict((s["partner"], _get(_get(hostvars, s["partner"], {}), "tenant_id", "")) for s in sides)
+    return pairing.foreign_entries(host, sides, ids, merged)
+
+
+def foreign_report(hosts, hostvars, fact="partnership_foreign", delete=False):
+    """Every tenant's foreign_settings (hostvars[host][fact]) as lines; tenants without the fact are listed
+    as not checked. Returns {lines, found (how many entries), unchecked (tenants)}."""
+    found, unchecked = [], []
+    for host in hosts or []:
+        value = _get(_get(hostvars, host, {}), fact)
+        if value is None:
+            unchecked.append(host)
+        else:
+            found.extend(value)
+    return {"lines": pairing.foreign_report(found, unchecked, delete=delete), "found": len(found),
+            "unchecked": unchecked}
+
+
+def unpair_summary(hosts, hostvars, check_mode=False):
+    """The closing summary of unpair_tenants.yml: per tenant what was removed, and what stays as
+    pair_tenants set it (hostvars[host].partnership_unpaired, set by the partnership role's remove)."""
+    lines = ["What %s on each tenant:" % ("would be removed" if check_mode else "was removed")]
+    for host in hosts or []:
+        done = _get(_get(hostvars, host, {}), "partnership_unpaired")
+        if done is None:
+            lines.append("  %s: not unpaired (it failed earlier in this run)" % host)
+            continue
+        parts = []
+        if done.get("partners"):
+            parts.append("partners removed: %s" % ", ".join(done["partners"]))
+        if done.get("foreign"):
+            parts.append("settings deleted with them: %s" % "; ".join(
+                "%s: %s" % (f["partner"], ", ".join(f["settings"])) for f in done["foreign"]))
+        if done.get("clouds"):
+            parts.append("cloud settings turned off: %s" % ", ".join(done["clouds"]))
+        lines.append("  %s: %s" % (host, "; ".join(parts) or "nothing"))
+        if done.get("left"):
+            lines.append("  %s: left as pair_tenants set them: %s" % (host, ", ".join(done["left"])))
+    return lines
+
+
+def not_restored(external_collaboration, clouds_left=None):
+    return pairing.not_restored(external_collaboration, clouds_left)
+
+
 def invites_for(entry, lookup=None):
     return pairing.invites_for(entry, lookup)
 
@@ -179,13 +241,17 @@ class FilterModule(object):
         return {
             "access_matrix": access_matrix,
             "connection": connection,
+            "foreign_report": foreign_report,
+            "foreign_settings": foreign_settings,
             "guest_plan": guest_plan,
             "invites_for": invites_for,
             "matrix_report": matrix_report,
+            "not_restored": not_restored,
             "partners_of": partners_of,
             "partnerships": partnerships,
             "partnerships_from_exports": partnerships_from_exports,
             "run_summary": run_summary,
             "tenant_problems": tenant_problems,
+            "unpair_summary": unpair_summary,
             "unused_clouds": unused_clouds,
         }

@@ -10,7 +10,8 @@ Pure functions only (no Graph calls): the roles' filters (plugins/filter/pairing
 - required_permissions() / permission_problems(): what a run needs from each tenant's app;
 - verdict(): can a user of a home tenant collaborate in a resource tenant, and what stands in the way;
 - partnerships_from_exports(): cross_tenant_access_info exports back into `entra_partnerships`;
-- guest_plan(): the `entra_guests` variable -> what to invite into one resource tenant.
+- guest_plan(): the `entra_guests` variable -> what to invite into one resource tenant;
+- foreign_settings() and friends: what deleting a partner entry would take beyond pair_tenants' settings.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -523,6 +524,155 @@ def unused_clouds(removed, remaining, catalogue):
         if cloud.endpoint not in keep and cloud.endpoint not in seen:
             seen.add(cloud.endpoint)
             out.append(cloud.name)
+    return out
+
+
+# ---- unpairing ------------------------------------------------------------------------------------
+
+# What deleting a partner entry takes with it beyond pair_tenants' own settings, in a fixed order.
+FOREIGN_ORDER = ("identity_synchronization", "b2b_direct_connect_inbound", "b2b_direct_connect_outbound",
+                 "tenant_restrictions", "automatic_user_consent", "inbound_trust", "b2b_collaboration_inbound",
+                 "b2b_collaboration_outbound", "is_service_provider")
+# external_collaboration options that qualify another option rather than set anything themselves
+BASELINE_MODIFIERS = ("domains_state", "domains_exclusive")
+
+
+def _holds(value):
+    """Whether a setting as read holds anything: Graph reports an unset consent as a mapping of nulls."""
+    if isinstance(value, dict):
+        return any(_holds(v) for v in value.values())
+    return value is not None
+
+
+def _b2b_differs(option, found, declared):
+    """Whether a B2B setting as read has a half other than the declared one.
+
+    A half read as null inherits, so deleting the entry loses nothing there; a half the data does not
+    declare was filled in by access_settings from the entry or the default, so it is not compared.
+    """
+    for kind_option in access.KINDS:
+        half = (found or {}).get(kind_option)
+        if half is None:
+            continue
+        if declared is None:
+            return True
+        want = declared.get(kind_option) if isinstance(declared, dict) else None
+        if want is None:
+            continue
+        try:
+            if not access.same(access.to_graph_target_config(option, kind_option, half),
+                               access.to_graph_target_config(option, kind_option, want)):
+                return True
+        except (access.AccessError, AttributeError, TypeError):
+            return True   # pair_tenants could not have written a declared value it refuses
+    return False
+
+
+def _flags_differ(found, declared):
+    """inbound_trust / automatic_user_consent: a set value nobody declared, or a declared flag read otherwise
+    (flags the data leaves out were filled in by access_settings, so they are not compared)."""
+    if not _holds(found):
+        return False
+    if not isinstance(declared, dict):
+        return True
+    return any(found.get(flag) != value for flag, value in declared.items() if value is not None)
+
+
+def foreign_settings(entry, declared):
+    """The settings of one partner entry (as read) beyond what pair_tenants writes for the pair.
+
+    entry: a cross_tenant_access_info partner ({settings, identity_synchronization, is_service_provider}),
+    optionally with tenant_restrictions (which that module does not read); declared: this side's settings
+    from normalise(). Returns setting names in FOREIGN_ORDER; deleting the entry would delete them.
+    """
+    entry = entry or {}
+    settings = entry.get("settings") or {}
+    declared = declared or {}
+    found = set()
+    if _holds(entry.get("identity_synchronization")):
+        found.add("identity_synchronization")
+    if entry.get("is_service_provider") is True:
+        found.add("is_service_provider")
+    if _holds(entry.get("tenant_restrictions")):
+        found.add("tenant_restrictions")
+    for option in access.B2B_SETTINGS:
+        if _b2b_differs(option, settings.get(option), declared.get(option)):
+            found.add(option)
+    for option in ("inbound_trust", "automatic_user_consent"):
+        if _flags_differ(settings.get(option), declared.get(option)):
+            found.add(option)
+    return [name for name in FOREIGN_ORDER if name in found]
+
+
+def removal_sides(host, removing, declared):
+    """This tenant's partners to remove, each with the side settings pair_tenants writes for the pair.
+
+    removing: normalise(removal=True) pairs being taken apart; declared: normalise() pairs of the data
+    pair_tenants runs on (entra_partnerships). Their settings win: the list of pairs to remove is often
+    bare tenant names. Returns [{partner, settings}].
+    """
+    out = []
+    for pair in removing or []:
+        if host not in pair["tenants"]:
+            continue
+        other = [t for t in pair["tenants"] if t != host][0]
+        same = next((p for p in declared or [] if set(p["tenants"]) == set(pair["tenants"])), pair)
+        out.append({"partner": other, "settings": same["settings"][host]})
+    return out
+
+
+def foreign_entries(host, sides, partner_ids, entries):
+    """foreign_settings() for each partner this tenant is about to remove.
+
+    sides: removal_sides(); partner_ids: partner host -> tenant ID; entries: the partner entries as read
+    (cross_tenant_access_info partners). A partner with no entry has nothing to lose.
+    Returns [{tenant, partner, partner_tenant_id, settings}] for entries holding foreign settings.
+    """
+    by_id = dict((str(e.get("partner")).lower(), e) for e in entries or [])
+    out = []
+    for side in sides or []:
+        tenant_id = str(partner_ids.get(side["partner"]) or "").lower()
+        entry = by_id.get(tenant_id)
+        if entry is None:
+            continue
+        names = foreign_settings(entry, side["settings"])
+        if names:
+            out.append({"tenant": host, "partner": side["partner"], "partner_tenant_id": tenant_id,
+                        "settings": names})
+    return out
+
+
+def foreign_report(found, unchecked=(), delete=False):
+    """Lines for the refusal (or, with delete, the notice) naming every tenant, partner and setting.
+
+    found: foreign_entries() of every tenant; unchecked: tenants whose entries were not read.
+    """
+    lines = []
+    if found:
+        lines.append(("Deleting %d partner entr%s together with settings pair_tenants did not make "
+                      "(as partnership_delete_foreign_settings allows):" if delete else
+                      "Nothing was removed: %d partner entr%s hold settings pair_tenants did not make, and "
+                      "deleting an entry deletes them too:") % (len(found), "y" if len(found) == 1 else "ies"))
+        for item in found:
+            lines.append("  %s: partner %s (%s): %s" % (item["tenant"], item["partner"], item["partner_tenant_id"],
+                                                       ", ".join(item["settings"])))
+        if not delete:
+            lines.append("Fix: record or move these settings first, then run again with "
+                         "-e entra_unpair_delete_foreign_settings=true (the partnership role's "
+                         "partnership_delete_foreign_settings) to delete them with the partners")
+    for host in unchecked or ():
+        lines.append("%s: its partner entries could not be checked (it failed earlier in this run); nothing was "
+                     "removed" % host)
+    return lines
+
+
+def not_restored(external_collaboration, clouds_left=None):
+    """What pair_tenants set on a tenant that unpair leaves as it is: the external collaboration options
+    the tenant's baseline names, and cloud settings left on (clouds_left) for the removed partners."""
+    out = [option for option, value in sorted((external_collaboration or {}).items())
+           if value is not None and option not in BASELINE_MODIFIERS]
+    if clouds_left:
+        out.append("cloud settings (%s)" % ", ".join(clouds_left))
     return out
 
 

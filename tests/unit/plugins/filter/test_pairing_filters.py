@@ -118,3 +118,65 @@ def test_removal_ignores_settings_and_the_pair_matrix():
     assert len(f.partnerships(data, hv, ["a", "b"])["problems"]) == 3
     assert f.partnerships(data, hv, ["a", "b"], removal=True)["problems"] == []
     assert f.partnerships([["a", "c"]], hv, ["a", "b"], removal=True)["problems"]
+
+
+def _export(*partners):
+    return {"changed": False, "cloud_settings": {"clouds": [], "allowed_cloud_endpoints": []}, "default": {},
+            "partners": list(partners)}
+
+
+def _entry(tenant_id, **over):
+    settings = {"b2b_collaboration_inbound": pairing.OPEN, "b2b_collaboration_outbound": pairing.OPEN,
+                "b2b_direct_connect_inbound": None, "b2b_direct_connect_outbound": None, "inbound_trust": None,
+                "automatic_user_consent": {"inbound": None, "outbound": None}}
+    settings.update(over)
+    return {"partner": tenant_id, "settings": settings, "is_service_provider": None,
+            "identity_synchronization": None}
+
+
+def test_foreign_settings_reads_tenant_restrictions_from_the_whole_entries():
+    hv = {"a": {"tenant_id": "AAAA1111-0000-0000-0000-000000000000", "cloud": "global"},
+          "b": {"tenant_id": "bbbb1111-0000-0000-0000-000000000000", "cloud": "usgov"},
+          "c": {"tenant_id": "cccc1111-0000-0000-0000-000000000000", "cloud": "usgov"}}
+    removing = f.partnerships([["a", "b"], ["a", "c"]], hv, ["a", "b", "c"], removal=True)["pairs"]
+    declared = f.partnerships([{"tenants": ["a", "b"], "settings_by_tenant": {"a": {"inbound_trust": {"mfa": True}}}}],
+                              hv, ["a", "b", "c"], removal=True)["pairs"]
+    export = _export(_entry(hv["b"]["tenant_id"], inbound_trust={"mfa": True, "compliant_device": False,
+                                                                 "hybrid_joined_device": False}),
+                     _entry(hv["c"]["tenant_id"]))
+    whole = [{"item": "b", "changed": False,
+              "partner": {"tenant_id": hv["b"]["tenant_id"], "tenant_restrictions": None}},
+             {"item": "c", "changed": False, "partner": {"tenant_id": hv["c"]["tenant_id"],
+                                                        "tenant_restrictions": {"users_and_groups": {
+                                                            "access_type": "blocked"}}}},
+             {"item": "d", "skipped": True}]
+    assert f.foreign_settings(export, "a", removing, declared, hv, entries=whole) == [
+        {"tenant": "a", "partner": "c", "partner_tenant_id": hv["c"]["tenant_id"], "settings": ["tenant_restrictions"]}]
+    # without the whole entries tenant restrictions cannot be seen; the declared trust is still no problem
+    assert f.foreign_settings(export, "a", removing, declared, hv) == []
+    with pytest.raises(AnsibleFilterError, match="a's partner entries could not be read: boom"):
+        f.foreign_settings({"failed": True, "msg": "boom"}, "a", removing, declared, hv)
+
+
+def test_foreign_report_gathers_every_tenant_and_names_the_unchecked():
+    item = {"tenant": "a", "partner": "b", "partner_tenant_id": "t", "settings": ["identity_synchronization"]}
+    report = f.foreign_report(["a", "b", "c"], {"a": {"partnership_foreign": [item]}, "b": {"partnership_foreign": []},
+                                                "c": {}})
+    assert report["found"] == 1 and report["unchecked"] == ["c"]
+    assert report["lines"][1] == "  a: partner b (t): identity_synchronization"
+    assert f.foreign_report(["b"], {"b": {"partnership_foreign": []}}) == {"lines": [], "found": 0, "unchecked": []}
+
+
+def test_unpair_summary_says_what_went_and_what_stays():
+    hv = {"a": {"partnership_unpaired": {"partners": ["b"], "clouds": ["usgov"], "left": ["allow_invites_from"],
+                                         "foreign": [{"partner": "b", "settings": ["tenant_restrictions"]}]}},
+          "b": {"partnership_unpaired": {"partners": [], "clouds": [], "left": [], "foreign": []}},
+          "c": {}}
+    assert f.unpair_summary(["a", "b", "c"], hv, check_mode=True) == [
+        "What would be removed on each tenant:",
+        "  a: partners removed: b; settings deleted with them: b: tenant_restrictions; "
+        "cloud settings turned off: usgov",
+        "  a: left as pair_tenants set them: allow_invites_from",
+        "  b: nothing",
+        "  c: not unpaired (it failed earlier in this run)"]
+    assert f.not_restored({"guest_user_role": "guest"}, ["china"]) == ["guest_user_role", "cloud settings (china)"]

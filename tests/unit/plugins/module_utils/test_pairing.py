@@ -320,3 +320,138 @@ def test_guest_plan_lists_every_bad_entry():
     text = str(err.value)
     assert "entra_guests[0].resource 'ghost'" in text and "home 'nowhere' is not a tenant of this run" in text
     assert "entra_guests[2].people[0]" in text and "entra_guests[3] must be" in text
+
+
+# ---- unpairing: what deleting a partner entry would take with it ----------------------------------
+
+GROUP = "2c057a25-45d1-4fe3-a7c8-618e2c46a5bc"
+APP = "00000003-0000-0ff1-ce00-000000000000"
+NO_CONSENT = {"inbound": None, "outbound": None}
+
+
+def entry_as_paired(**settings):
+    """A partner entry as cross_tenant_access_info reads it after pair_tenants wrote the default side."""
+    out = {"b2b_collaboration_inbound": copy.deepcopy(OPEN), "b2b_collaboration_outbound": copy.deepcopy(OPEN),
+           "b2b_direct_connect_inbound": None, "b2b_direct_connect_outbound": None, "inbound_trust": None,
+           "automatic_user_consent": dict(NO_CONSENT)}
+    out.update(settings)
+    return {"partner": IDS["tailspin_gcch"], "settings": out, "is_service_provider": None,
+            "identity_synchronization": None}
+
+
+def test_an_entry_as_pair_tenants_left_it_holds_nothing_foreign():
+    assert pairing.foreign_settings(entry_as_paired(), pairing.DEFAULT_SIDE) == []
+    # the hub's declared trust; access_settings filled in the flags the data leaves out
+    hub = pairing.merge(pairing.DEFAULT_SIDE, {"inbound_trust": {"mfa": True}})
+    trusted = entry_as_paired(inbound_trust={"mfa": True, "compliant_device": False, "hybrid_joined_device": False})
+    assert pairing.foreign_settings(trusted, hub) == []
+    # tenant restrictions and consent read as mappings of nulls are unset, as on a fresh entry
+    unset = dict(entry_as_paired(), tenant_restrictions={"users_and_groups": None, "applications": None,
+                                                         "devices": None})
+    assert pairing.foreign_settings(unset, pairing.DEFAULT_SIDE) == []
+
+
+@pytest.mark.parametrize("change,foreign", [
+    ({"identity_synchronization": {"display_name": "HR", "user_sync_inbound": {"is_sync_allowed": True}}},
+     "identity_synchronization"),
+    ({"tenant_restrictions": {"users_and_groups": {"access_type": "blocked"}, "applications": None}},
+     "tenant_restrictions"),
+    ({"is_service_provider": True}, "is_service_provider"),
+    ({"settings": {"b2b_direct_connect_inbound": BLOCKED}}, "b2b_direct_connect_inbound"),
+    ({"settings": {"b2b_direct_connect_outbound": {"users_and_groups": None, "applications": BLOCKED["applications"]}}},
+     "b2b_direct_connect_outbound"),
+    ({"settings": {"automatic_user_consent": {"inbound": False, "outbound": None}}}, "automatic_user_consent"),
+    ({"settings": {"inbound_trust": {"mfa": False, "compliant_device": False, "hybrid_joined_device": False}}},
+     "inbound_trust"),
+    ({"settings": {"b2b_collaboration_inbound": BLOCKED}}, "b2b_collaboration_inbound"),
+    ({"settings": {"b2b_collaboration_outbound": {"users_and_groups": OPEN["users_and_groups"],
+                                                  "applications": {"access": "allowed", "targets": [APP]}}}},
+     "b2b_collaboration_outbound"),
+])
+def test_each_kind_of_foreign_setting_is_named(change, foreign):
+    entry = entry_as_paired(**change.pop("settings", {}))
+    entry.update(change)
+    assert pairing.foreign_settings(entry, pairing.DEFAULT_SIDE) == [foreign]
+
+
+def test_declared_settings_are_compared_in_any_spelling_and_only_where_declared():
+    declared = pairing.merge(pairing.DEFAULT_SIDE, {
+        "b2b_collaboration_inbound": {"users_and_groups": {"access": "allowed",
+                                                           "targets": [{"Group": GROUP.upper()}, "AllUsers"]}},
+        "b2b_direct_connect_outbound": {"users_and_groups": {"access": "blocked"}},
+        "inbound_trust": {"mfa": True},
+        "automatic_user_consent": {"inbound": True}})
+    read = entry_as_paired(
+        b2b_collaboration_inbound={"users_and_groups": {"access": "allowed", "targets": ["all", {"group": GROUP}]},
+                                   "applications": {"access": "allowed", "targets": ["all"]}},
+        # the half the data does not declare came from the default when access_settings wrote it
+        b2b_direct_connect_outbound={"users_and_groups": {"access": "blocked", "targets": ["all"]},
+                                     "applications": {"access": "allowed", "targets": ["office365"]}},
+        inbound_trust={"mfa": True, "compliant_device": True, "hybrid_joined_device": None},
+        automatic_user_consent={"inbound": True, "outbound": False})
+    assert pairing.foreign_settings(read, declared) == []
+    read["settings"]["inbound_trust"]["mfa"] = False
+    read["settings"]["automatic_user_consent"]["inbound"] = False
+    read["settings"]["b2b_direct_connect_outbound"]["users_and_groups"]["access"] = "allowed"
+    assert pairing.foreign_settings(read, declared) == ["b2b_direct_connect_outbound", "automatic_user_consent",
+                                                        "inbound_trust"]
+
+
+def test_inherited_settings_lose_nothing_and_undeclarable_values_count_as_foreign():
+    inherited = entry_as_paired(b2b_collaboration_inbound=None,
+                                b2b_collaboration_outbound={"users_and_groups": None, "applications": None})
+    assert pairing.foreign_settings(inherited, pairing.DEFAULT_SIDE) == []
+    # data pair_tenants would refuse cannot be what it wrote
+    bad = pairing.merge(pairing.DEFAULT_SIDE, {"b2b_collaboration_inbound": {"users_and_groups": {"access": "maybe"}}})
+    assert pairing.foreign_settings(entry_as_paired(), bad) == ["b2b_collaboration_inbound"]
+    assert pairing.foreign_settings({}, None) == []
+
+
+def test_removal_sides_take_the_settings_pair_tenants_declared():
+    declared = norm([{"hub": "contoso", "spokes": ["tailspin_gcch", "fabrikam_cn"],
+                      "hub_settings": {"inbound_trust": {"mfa": True}}}])["pairs"]
+    removing = pairing.normalise([["tailspin_gcch", "contoso"], ["tailspin_gcch", "northwind_dod"]], HOSTS, CLOUDS,
+                                 CAT, removal=True)["pairs"]
+    sides = pairing.removal_sides("contoso", removing, declared)
+    assert sides == [{"partner": "tailspin_gcch", "settings": pairing.merge(pairing.DEFAULT_SIDE,
+                                                                            {"inbound_trust": {"mfa": True}})}]
+    # a pair pair_tenants does not declare (any more): the list of pairs to remove is all there is
+    assert pairing.removal_sides("northwind_dod", removing, declared) == [
+        {"partner": "tailspin_gcch", "settings": pairing.DEFAULT_SIDE}]
+    assert pairing.removal_sides("fabrikam_cn", removing, declared) == []
+
+
+def test_foreign_entries_look_only_at_entries_being_removed():
+    sides = [{"partner": "tailspin_gcch", "settings": pairing.DEFAULT_SIDE},
+             {"partner": "northwind_dod", "settings": pairing.DEFAULT_SIDE},
+             {"partner": "fabrikam_cn", "settings": pairing.DEFAULT_SIDE}]
+    synced = dict(entry_as_paired(), partner=IDS["tailspin_gcch"], identity_synchronization={"display_name": "x"})
+    kept = dict(entry_as_paired(), partner="11111111-2222-3333-4444-555555555555", is_service_provider=True)
+    clean = dict(entry_as_paired(), partner=IDS["fabrikam_cn"])
+    ids = dict(IDS, tailspin_gcch=IDS["tailspin_gcch"].upper())
+    out = pairing.foreign_entries("contoso", sides, ids, [synced, kept, clean])
+    assert out == [{"tenant": "contoso", "partner": "tailspin_gcch", "partner_tenant_id": IDS["tailspin_gcch"],
+                    "settings": ["identity_synchronization"]}]
+
+
+def test_foreign_report_names_every_tenant_partner_and_setting_and_the_fix():
+    found = [{"tenant": "contoso", "partner": "tailspin_gcch", "partner_tenant_id": "t1",
+              "settings": ["identity_synchronization", "tenant_restrictions"]},
+             {"tenant": "fabrikam_cn", "partner": "contoso", "partner_tenant_id": "c1", "settings": ["inbound_trust"]}]
+    lines = pairing.foreign_report(found, ["northwind_dod"])
+    assert lines[0].startswith("Nothing was removed: 2 partner entries hold settings pair_tenants did not make")
+    assert lines[1:3] == ["  contoso: partner tailspin_gcch (t1): identity_synchronization, tenant_restrictions",
+                          "  fabrikam_cn: partner contoso (c1): inbound_trust"]
+    assert "entra_unpair_delete_foreign_settings=true" in lines[3]
+    assert lines[4].startswith("northwind_dod: its partner entries could not be checked")
+    notice = pairing.foreign_report(found[:1], delete=True)
+    assert notice[0].startswith("Deleting 1 partner entry together with") and len(notice) == 2
+    assert pairing.foreign_report([]) == []
+
+
+def test_not_restored_lists_the_baseline_and_clouds_left_on():
+    baseline = {"email_otp_for_guests": "enabled", "allow_invites_from": "everyone", "guest_user_role": None,
+                "allowed_domains": ["contoso.com"], "domains_exclusive": True, "domains_state": "present"}
+    assert pairing.not_restored(baseline) == ["allow_invites_from", "allowed_domains", "email_otp_for_guests"]
+    assert pairing.not_restored({}, ["usgov"]) == ["cloud settings (usgov)"]
+    assert pairing.not_restored(None) == []
