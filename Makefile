@@ -118,6 +118,7 @@ benchmarks: tree
 	cd $(COLL) && $(BIN)/python benchmarks/token_requests.py
 	cd $(COLL) && $(BIN)/python benchmarks/token_requests.py --latency-ms 100
 	cd $(COLL) && $(BIN)/python benchmarks/pair_tenants.py --spokes 12
+	cd $(COLL) && $(BIN)/python benchmarks/chaos.py --seeds 1 2 3 4 5
 
 clean:
 	rm -rf $(BUILD) $(VENV) .venv-newest .ci-work tests/output

@@ -48,6 +48,9 @@ options:
   access_token:
     description:
       - A Graph access token for O(cloud) obtained elsewhere; no sign-in is made.
+      - Microsoft Entra issues Graph access tokens as JWTs (three base64url parts separated by dots). Anything
+        else (an opaque token, a C(Bearer ) prefix, whitespace, parts that are not base64url JSON) is refused
+        before any request. Its signature and expiry are left to Graph.
       - Falls back to E(ENTRA_ACCESS_TOKEN).
     type: str
   cloud:
@@ -125,6 +128,10 @@ notes:
     Inside a C($batch), items are retried one by one. OpenID discovery and the token endpoint are retried the
     same way. A token from the cache that Graph refuses (401) is dropped and a new one fetched once."
   - Every result has C(retries), the number of retries the task needed; at C(-vvv) C(retry_log) lists each one.
+  - "Permissions: before its first write (and in check mode, for what would change) a module compares the
+    application permissions in the token's C(roles) claim with what its writes need and fails naming the
+    missing ones, with C(missing_permissions) in the result. A token without C(roles) (delegated) is not
+    checked; Graph decides."
 requirements:
   - msal >= 1.24.0
   - requests >= 2.25.0

@@ -108,6 +108,45 @@ def get_access_token(settings, now=None, msal_app_factory=None, refresh=False):
     return token, "identity_provider"
 
 
+_B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+def _json_part(part):
+    """A JWT part decoded to a JSON object, or None."""
+    try:
+        value = json.loads(base64.urlsafe_b64decode((part + "=" * (-len(part) % 4)).encode("ascii")).decode("utf-8"))
+    except (ValueError, UnicodeError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def access_token_problem(token):
+    """Why a supplied access_token cannot be a Microsoft Graph token, or None (the signature is Graph's to check).
+
+    Microsoft Entra issues Graph access tokens as JWTs (header.claims.signature, base64url), so anything else
+    is refused before any request rather than sent to Graph for a bare 401; opaque tokens are not accepted.
+    The token itself never goes into the text.
+    """
+    token = str(token or "")
+    shape = "%d characters" % len(token)
+    if token[:7].lower() == "bearer ":
+        return "access_token starts with 'Bearer ' (%s). Fix: give the token alone, without the 'Bearer ' prefix" % shape
+    if re.search(r"\s", token):
+        return ("access_token contains whitespace or a line break (%s). Fix: give the token as one line, without "
+                "spaces" % shape)
+    parts = token.split(".")
+    fix = ("Fix: give a Graph access token for this cloud, as issued by the token endpoint (a JWT: three "
+           "base64url parts separated by dots; opaque tokens are not accepted), or use client_id with "
+           "client_secret instead")
+    if len(parts) != 3 or not all(_B64URL.match(p) for p in parts):
+        return "access_token is not a JWT (%s, %d dot-separated part(s), not three base64url parts). %s" % (
+            shape, len(parts), fix)
+    for name, part in (("header", parts[0]), ("claims", parts[1])):
+        if _json_part(part) is None:
+            return "access_token is not a JWT: its %s part is not base64url-encoded JSON (%s). %s" % (name, shape, fix)
+    return None
+
+
 def token_claims(token):
     """The claims of a JWT access token, read without checking its signature (Graph checks it).
 
@@ -117,12 +156,7 @@ def token_claims(token):
     parts = str(token or "").split(".")
     if len(parts) != 3:
         return {}
-    payload = parts[1] + "=" * (-len(parts[1]) % 4)
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")).decode("utf-8"))
-    except (ValueError, UnicodeError, TypeError):
-        return {}
-    return claims if isinstance(claims, dict) else {}
+    return _json_part(parts[1]) or {}
 
 
 def cache_key(settings, credential, key=None):

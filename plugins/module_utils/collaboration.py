@@ -12,6 +12,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.entra.crosscloud.plugins.module_utils.inputs import InputError, domain_name
+from ansible_collections.entra.crosscloud.plugins.module_utils.permissions import DOMAIN_LIST_HINT
 
 AUTHZ_PATH = "policies/authorizationPolicy"
 EMAIL_PATH = "policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email"
@@ -82,7 +83,7 @@ def domain_lists_available(cloud):
 
 def read_domain_policy(client):
     """(organisation default b2bManagementPolicy or None, mode, domains), read from Graph beta."""
-    policies = client.get(B2B_POLICIES, api="beta", permission="Policy.Read.B2BManagementPolicy").get("value", [])
+    policies = client.get(B2B_POLICIES, api="beta", permission=DOMAIN_LIST_HINT).get("value", [])
     default = next((x for x in policies if x.get("isOrganizationDefault")), None)
     mode, domains = parse_definition(default["definition"]) if default else (None, [])
     return default, mode, domains

@@ -18,7 +18,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import (
     CloudError, is_guid, load_catalogue)
-from ansible_collections.entra.crosscloud.plugins.module_utils import auth, inputs
+from ansible_collections.entra.crosscloud.plugins.module_utils import auth, inputs, permissions
 from ansible_collections.entra.crosscloud.plugins.module_utils.graph import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, COLLECTION_VERSION, DEFAULT_REPLICATION_WAIT, DEFAULT_RETRY_BUDGET,
     Backoff, GraphClient, GraphError, ReadOnlyError, RetryStats)
@@ -127,6 +127,10 @@ class EntraModule(AnsibleModule):
                 missing.append("client_secret or client_certificate_path (or AZURE_CLIENT_SECRET)")
         if missing:
             self.fail_json(msg="missing connection settings: %s; or give access_token" % ", ".join(missing))
+        if p["access_token"]:
+            problem = auth.access_token_problem(p["access_token"])
+            if problem:
+                self.fail_json(msg=problem)
         if p["client_certificate_path"] and not os.path.isfile(p["client_certificate_path"]):
             self.fail_json(msg="client_certificate_path %r is not a file; give the PEM file holding the private key "
                                "and certificate" % p["client_certificate_path"])
@@ -231,6 +235,37 @@ class EntraModule(AnsibleModule):
     def token_claims(self):
         """Claims of the access token the module works with (signing in if needed), never the token itself."""
         return auth.token_claims(self.client.token())
+
+    def require_permissions(self, needs, any_of=None, **result):
+        """Fail before a write when the token's application permissions (`roles`) cannot make it (in check
+        mode, warn instead: the plan is still worth having).
+
+        needs: [(area, (permission, ...)), ...], each area satisfied by any one of its permissions (the first
+        is the one to grant), or one area with any_of. Checks every area at once so a task that writes
+        several never stops halfway for want of a permission. A token without a `roles` list (delegated)
+        tells nothing and Graph decides. No request beyond the sign-in; `result` goes with the failure.
+        """
+        if any_of is not None:
+            needs = [(needs, any_of)]
+        if not needs:
+            return
+        claims = self.token_claims()
+        roles = permissions.roles_of(claims)
+        if roles is None:
+            return
+        gaps = permissions.missing(needs, roles)
+        if gaps:
+            client_id = self.params.get("client_id") or claims.get("appid") or claims.get("azp")
+            if self.check_mode:
+                # --check is the drift report, often run with a read-only app: report what a real run would
+                # refuse, and go on planning
+                self.warn("%s (check mode: a real run fails here, before any write)"
+                          % permissions.message(gaps, roles, client_id))
+                return
+            result.setdefault("changed", False)
+            self.fail_json(msg=permissions.message(gaps, roles, client_id),
+                           missing_permissions=[{"area": area, "any_of": list(perms)} for area, perms in gaps],
+                           **result)
 
     def fail_from(self, exc, **result):
         """One fail_json for every error we know; never includes secrets or tokens. The traceback goes to

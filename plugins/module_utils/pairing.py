@@ -654,8 +654,8 @@ def foreign_report(found, unchecked=(), delete=False):
                       "Nothing was removed: %d partner entr%s hold settings pair_tenants did not make, and "
                       "deleting an entry deletes them too:") % (len(found), "y" if len(found) == 1 else "ies"))
         for item in found:
-            lines.append("  %s: partner %s (%s): %s" % (item["tenant"], item["partner"], item["partner_tenant_id"],
-                                                       ", ".join(item["settings"])))
+            lines.append("  %s: partner %s (%s): %s" % (
+                item["tenant"], item["partner"], item["partner_tenant_id"], ", ".join(item["settings"])))
         if not delete:
             lines.append("Fix: record or move these settings first, then run again with "
                          "-e entra_unpair_delete_foreign_settings=true (the partnership role's "

@@ -210,6 +210,7 @@ from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import Clo
 from ansible_collections.entra.crosscloud.plugins.module_utils import cross_tenant as ct
 from ansible_collections.entra.crosscloud.plugins.module_utils.inputs import normalise_id
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
+from ansible_collections.entra.crosscloud.plugins.module_utils import permissions as pm
 
 DEFAULT_PATH = ct.POLICY + "/default"
 
@@ -257,6 +258,8 @@ def is_cross_cloud(module, partner):
 def run_reset(module, client):
     current = client.get(DEFAULT_PATH, permission=ct.READ_PERMISSION)
     changed = not current.get("isServiceDefault", False)
+    if changed:  # in check mode too: --check should tell that the run would be refused
+        module.require_permissions("resetting the default cross-tenant access settings (reset)", pm.CROSS_TENANT_ACCESS)
     if changed and not module.check_mode:
         client.post(DEFAULT_PATH + "/resetToSystemDefault", None, expected=(204, 200),
                     permission=ct.WRITE_PERMISSION)
@@ -313,6 +316,10 @@ def run(module, client):
         body, before, after = access.plan(p, current, fallback, is_default, cross_cloud)
     except access.AccessError as exc:
         module.fail_json(msg=str(exc))
+    changed = sorted(access.option_names(dict((k, None) for k in body)))
+    if body:  # in check mode too: --check should tell that the run would be refused
+        target = "the default settings (partner: default)" if is_default else "partner " + partner
+        module.require_permissions("changing %s of %s" % (", ".join(changed), target), pm.CROSS_TENANT_ACCESS)
     if body and not module.check_mode:
         client.patch(path, body, expected=(204, 200), permission=ct.WRITE_PERMISSION, retry_404=not is_default)
     resulting = dict(current)
@@ -323,7 +330,6 @@ def run(module, client):
         if unset:
             module.warn("partner %s is in another Microsoft cloud and %s inherit the default, which may not apply "
                         "across clouds; set them explicitly" % (partner, " and ".join(unset)))
-    changed = sorted(access.option_names(dict((k, None) for k in body)))
     result = {"changed": bool(body), "partner": partner, "settings": _settings(resulting), "changed_settings": changed}
     if not is_default:
         result["cross_cloud"] = cross_cloud

@@ -115,6 +115,7 @@ diff:
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError
 from ansible_collections.entra.crosscloud.plugins.module_utils import cross_tenant as ct
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
+from ansible_collections.entra.crosscloud.plugins.module_utils import permissions as pm
 
 
 def run(module):
@@ -129,6 +130,8 @@ def run(module):
     before = list(policy.get("allowedCloudEndpoints") or [])
     after = ct.plan_endpoints(before, wanted, p["state"], p["exclusive"])
     changed = sorted(after) != sorted(before)
+    if changed:  # in check mode too: --check should tell that the run would be refused
+        module.require_permissions("changing the Microsoft cloud settings (clouds)", pm.CROSS_TENANT_ACCESS)
     if changed and not module.check_mode:
         client.patch(ct.POLICY, {"allowedCloudEndpoints": after}, permission=ct.WRITE_PERMISSION)
     result = {"changed": changed, "clouds": ct.friendly_names(module.catalogue, after),

@@ -131,39 +131,41 @@ diff:
 from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
 from ansible_collections.entra.crosscloud.plugins.module_utils.graph import REPLICATION_HINT, GraphError
+from ansible_collections.entra.crosscloud.plugins.module_utils import permissions as pm
 
 
-def ensure_authorization(module, client, before, after, changed):
+AUTHZ_AREA = "who may invite and what guests see (%s)"
+EMAIL_AREA = "email one-time passcode for guests (email_otp_for_guests)"
+DOMAINS_AREA = "the domain allow/block list (%s)"
+
+
+def plan_authorization(module, client, before, after):
+    """The authorizationPolicy PATCH body (empty: nothing to change) and the options it changes; reads only."""
     if not any(module.params.get(o) is not None for o in co.AUTHZ_OPTIONS):
-        return
+        return {}, []
     current = client.get(co.AUTHZ_PATH, permission="Policy.Read.All")
     body, b, a = co.plan_authorization(module.params, current)
     before.update(b)
     after.update(a)
-    if body and not module.check_mode:
-        client.patch(co.AUTHZ_PATH, body, permission="Policy.ReadWrite.Authorization")
-    # changed once written (or predicted): a refused write must not report changed
-    changed.extend(o for o in a if co.AUTHZ_OPTIONS[o][0] in body)
+    return body, [o for o in a if co.AUTHZ_OPTIONS[o][0] in body]
 
 
-def ensure_email_otp(module, client, before, after, changed):
+def plan_email_otp(module, client, before, after):
+    """The wanted email OTP value when it differs from the tenant's, else None; reads only."""
     wanted = module.params["email_otp_for_guests"]
     if wanted is None:
-        return
+        return None
     current = client.get(co.EMAIL_PATH, permission="Policy.Read.All").get("allowExternalIdToUseEmailOtp")
     before["email_otp_for_guests"], after["email_otp_for_guests"] = current, wanted
-    if current != wanted:
-        if not module.check_mode:
-            client.patch(co.EMAIL_PATH, {"@odata.type": co.EMAIL_TYPE, "allowExternalIdToUseEmailOtp": wanted},
-                         permission="Policy.ReadWrite.AuthenticationMethod")
-        changed.append("email_otp_for_guests")
+    return wanted if current != wanted else None
 
 
-def ensure_domains(module, client, before, after, changed, waited=False):
+def plan_domains(module, client, before, after):
+    """(option, default policy or None, mode, domains) to write, or None when the list is given and already so."""
     p = module.params
     option = "allowed_domains" if p["allowed_domains"] is not None else "blocked_domains"
     if p[option] is None:
-        return
+        return None
     if not co.domain_lists_available(module.cloud):
         module.fail_json(msg="%s: the domain allow/block list is managed through Graph's beta b2bManagementPolicies, "
                              "which exists only in the commercial (global) cloud, not in %s. Fix: use cross-tenant "
@@ -172,6 +174,8 @@ def ensure_domains(module, client, before, after, changed, waited=False):
         wanted = co.check_domains(option, p[option], p["domains_exclusive"])
     except co.CollaborationError as exc:
         module.fail_json(msg=str(exc))
+    # reading the list needs a permission of its own: name it (with the write one) rather than meet a 403
+    module.require_permissions("reading " + DOMAINS_AREA % option, pm.DOMAIN_LIST_READ)
     mode = "allow" if option == "allowed_domains" else "block"
     default, cur_mode, cur = co.read_domain_policy(client)
     new_mode, new = co.plan_domains(mode, wanted, p["domains_state"], p["domains_exclusive"], cur_mode, cur)
@@ -179,39 +183,75 @@ def ensure_domains(module, client, before, after, changed, waited=False):
     before[key[cur_mode]] = cur
     after[key[new_mode]] = new
     if (new_mode, sorted(new)) == (cur_mode, sorted(cur)):
-        return
+        return None
     if cur_mode and new_mode and cur_mode != new_mode:
         module.warn("the tenant's %s list (%s) is replaced by an %s list: a tenant has one or the other"
                     % (cur_mode, ", ".join(cur), new_mode))
-    if module.check_mode:
-        changed.append(option)
-        return
+    return option, default, new_mode, new
+
+
+def apply_domains(module, client, plan, before, after, waited=False):
+    _option, default, new_mode, new = plan
     body = {"definition": co.definition(new_mode, new)}
     if default:
         client.patch("%s/%s" % (co.B2B_POLICIES, default["id"]), body, api="beta", expected=(200, 204),
-                     permission="Policy.ReadWrite.B2BManagementPolicy")
-    else:
-        body.update(displayName="B2BManagementPolicy", isOrganizationDefault=True)
-        # a POST cut off by a 5xx may have created the policy: read it before sending again (one per tenant)
-        try:
-            client.create(co.B2B_POLICIES, body, api="beta", permission="Policy.ReadWrite.B2BManagementPolicy",
-                          find=lambda: co.read_domain_policy(client)[0], wait_for=lambda: True)
-            # return only once the new policy can be read: a task right after this one plans from it
-            if client.await_replication(lambda: co.read_domain_policy(client)[0],
-                                        "GET /beta/" + co.B2B_POLICIES) is None:
-                module.warn("the new domain list policy cannot be read yet after %d s: Microsoft Entra is still "
-                            "replicating it" % p["replication_wait"])
-        except GraphError as err:
-            if err.status != 409 or waited:
-                raise
-            # the tenant's policy exists but is not readable yet (created moments ago): once it is, plan
-            # again from what it holds, so that no domain in it is lost
-            if client.await_replication(lambda: co.read_domain_policy(client)[0],
-                                        "GET /beta/" + co.B2B_POLICIES) is None:
-                err.hint = REPLICATION_HINT
-                raise
-            return ensure_domains(module, client, before, after, changed, waited=True)
-    changed.append(option)
+                     permission=pm.DOMAIN_LIST_HINT)
+        return
+    body.update(displayName="B2BManagementPolicy", isOrganizationDefault=True)
+    # a POST cut off by a 5xx may have created the policy: read it before sending again (one per tenant)
+    try:
+        client.create(co.B2B_POLICIES, body, api="beta", permission=pm.DOMAIN_LIST_HINT,
+                      find=lambda: co.read_domain_policy(client)[0], wait_for=lambda: True)
+        # return only once the new policy can be read: a task right after this one plans from it
+        if client.await_replication(lambda: co.read_domain_policy(client)[0],
+                                    "GET /beta/" + co.B2B_POLICIES) is None:
+            module.warn("the new domain list policy cannot be read yet after %d s: Microsoft Entra is still "
+                        "replicating it" % module.params["replication_wait"])
+    except GraphError as err:
+        if err.status != 409 or waited:
+            raise
+        # the tenant's policy exists but is not readable yet (created moments ago): once it is, plan
+        # again from what it holds, so that no domain in it is lost
+        if client.await_replication(lambda: co.read_domain_policy(client)[0],
+                                    "GET /beta/" + co.B2B_POLICIES) is None:
+            err.hint = REPLICATION_HINT
+            raise
+        again = plan_domains(module, client, before, after)
+        if again:
+            apply_domains(module, client, again, before, after, waited=True)
+
+
+def run(module, client, before, after, applied):
+    """Plan every area (reads only), check the permissions of all that change, then write them in order.
+
+    `applied` collects the options written, for a failure part-way through."""
+    # Domains first: its cloud check fails before any other area is read or written.
+    domains = plan_domains(module, client, before, after)
+    authz_body, authz_changes = plan_authorization(module, client, before, after)
+    email = plan_email_otp(module, client, before, after)
+    needs = []
+    if domains:
+        needs.append((DOMAINS_AREA % domains[0], pm.DOMAIN_LIST))
+    if authz_body:
+        needs.append((AUTHZ_AREA % ", ".join(authz_changes), pm.AUTHORIZATION))
+    if email:
+        needs.append((EMAIL_AREA, pm.EMAIL_OTP))
+    # in check mode too, for the areas that would change: --check should tell that the run would be refused
+    module.require_permissions(needs)
+    planned = ([domains[0]] if domains else []) + authz_changes + (["email_otp_for_guests"] if email else [])
+    if module.check_mode:
+        return planned
+    if domains:
+        apply_domains(module, client, domains, before, after)
+        applied.append(domains[0])
+    if authz_body:
+        client.patch(co.AUTHZ_PATH, authz_body, permission="Policy.ReadWrite.Authorization")
+        applied.extend(authz_changes)
+    if email:
+        client.patch(co.EMAIL_PATH, {"@odata.type": co.EMAIL_TYPE, "allowExternalIdToUseEmailOtp": email},
+                     permission="Policy.ReadWrite.AuthenticationMethod")
+        applied.append("email_otp_for_guests")
+    return planned
 
 
 def main():
@@ -234,15 +274,13 @@ def main():
     )
     if module.params["domains_exclusive"] and module.params["domains_state"] == "absent":
         module.fail_json(msg="domains_exclusive: true goes with domains_state: present")
-    before, after, changed = {}, {}, []
+    before, after, applied = {}, {}, []
     client = module.client
     try:
-        # Domains first: its cloud check fails before any other area is written.
-        ensure_domains(module, client, before, after, changed)
-        ensure_authorization(module, client, before, after, changed)
-        ensure_email_otp(module, client, before, after, changed)
+        changed = run(module, client, before, after, applied)
     except Exception as exc:  # GraphError / AuthError become one clear failure
-        module.fail_from(exc, changed=bool(changed) and not module.check_mode)
+        # a write that failed after others succeeded: say which were made
+        module.fail_from(exc, changed=bool(applied), applied=applied, changed_settings=applied)
     result = {"changed": bool(changed), "settings": after, "changed_settings": changed}
     if module._diff:
         result["diff"] = {"before": before, "after": after}

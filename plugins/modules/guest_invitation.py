@@ -153,7 +153,10 @@ diff:
   type: dict
 '''
 
+from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
 from ansible_collections.entra.crosscloud.plugins.module_utils import guests as gu
+from ansible_collections.entra.crosscloud.plugins.module_utils import permissions as pm
+from ansible_collections.entra.crosscloud.plugins.module_utils.graph import GraphError
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError
 from ansible_collections.entra.crosscloud.plugins.module_utils.inputs import InputError, https_url
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
@@ -270,12 +273,78 @@ def settle_unknown(client, writes, answers, rounds=3):
     return answers
 
 
+# option value -> whether Graph accepts invitations made by an app (app-only) under it
+APP_INVITES = {"none": False, "admins_and_guest_inviters": False, "admins_guest_inviters_and_all_members": True,
+               "everyone": True}
+WRITE_AREAS = {"POST": ("inviting %s", pm.INVITE), "PATCH": ("changing the user_type of %s", pm.USER_WRITE),
+               "DELETE": ("removing %s (state: absent)", pm.USER_WRITE)}
+
+
+def required_permissions(writes):
+    """(area, any_of) for each kind of write planned, naming the guests it is for."""
+    needs = []
+    for method in ("POST", "PATCH", "DELETE"):
+        emails = [entry["email"] for entry, req in writes if req["method"] == method]
+        if emails:
+            area, any_of = WRITE_AREAS[method]
+            needs.append((area % ", ".join(emails), any_of))
+    return needs
+
+
+def invites_blocked(value, emails):
+    shown = ("is %r" % value) if value else "does not let apps invite (Graph refused although the app may invite)"
+    return ("guests: cannot invite %s: the tenant's allow_invites_from %s, and Microsoft Graph refuses invitations "
+            "made by an app (app-only) unless members may invite. Fix: set allow_invites_from to "
+            "admins_guest_inviters_and_all_members or everyone with entra.crosscloud.external_collaboration"
+            % (", ".join(emails), shown))
+
+
+def allow_invites_from(module, client):
+    """The tenant's allow_invites_from (option value), or None when this app may not read it (then Graph decides)."""
+    roles = pm.roles_of(module.token_claims())
+    if roles is not None and not set(roles).intersection(pm.AUTHORIZATION_READ):
+        return None  # asking would only earn a 403
+    try:
+        policy = client.get(co.AUTHZ_PATH, permission="Policy.Read.All")
+    except GraphError as err:
+        if err.status == 403:
+            return None
+        raise
+    return co.to_option("allow_invites_from", policy.get("allowInvitesFrom"))
+
+
+def check_invites_allowed(module, client, writes, entries):
+    """Refuse before any write what Graph refuses with 403: app-only invitations while only admins (or nobody)
+    may invite. A delegated token (`scp`) invites as its user, whom the setting may allow: not checked."""
+    emails = [entry["email"] for entry, req in writes if req["method"] == "POST"]
+    if not emails or module.token_claims().get("scp"):
+        return
+    value = allow_invites_from(module, client)
+    if value is not None and not APP_INVITES.get(value, True):
+        module.fail_json(msg=invites_blocked(value, emails), changed=False, guests=entries)
+
+
+def invitation_refused(module, client, emails):
+    """The message for invitations Graph answered 403 although the checks passed: the setting, when it is the
+    cause (it may have changed since, or could not be read), else None (the permission hint stands)."""
+    value = allow_invites_from(module, client)
+    if value is not None:
+        return None if APP_INVITES.get(value, True) else invites_blocked(value, emails)
+    roles = pm.roles_of(module.token_claims())
+    if roles is not None and set(roles).intersection(pm.INVITE):
+        return invites_blocked(None, emails)
+    return None
+
+
 def apply(module, client, writes):
-    failures = []
+    failures, refused = [], []
     answers = settle_unknown(client, writes, client.batch([req for _entry, req in writes]))
     for (entry, req), answer in zip(writes, answers):
         if answer["status"] >= 300 or answer["status"] == 0:
             entry["changed"] = False
+            if req["url"] == "/invitations" and answer["status"] == 403:
+                refused.append((entry, req, answer))
+                continue
             error = client.batch_error(req, answer, gu.WRITE_PERMISSIONS[req["method"]])
             failures.append("%s: %s" % (entry["email"], error))
             continue
@@ -285,6 +354,14 @@ def apply(module, client, writes):
                          status=body.get("status"))
         if entry["user"] and req["method"] == "PATCH":
             entry["user"]["user_type"] = req["body"]["userType"]
+    if refused:
+        emails = [entry["email"] for entry, _req, _answer in refused]
+        msg = invitation_refused(module, client, emails)
+        if msg:
+            failures.append(msg)
+        else:
+            failures.extend("%s: %s" % (entry["email"], client.batch_error(req, answer, gu.WRITE_PERMISSIONS["POST"]))
+                            for entry, req, answer in refused)
     await_new_guests(module, client, [e["email"] for e, r in writes if r["method"] == "POST" and e.get("id")])
     return failures
 
@@ -333,6 +410,9 @@ def main():
     try:
         found = gu.find_by_address(client, [g["email"] for g in p["guests"]])
         entries, writes = plan(module, found)
+        # in check mode too, for the writes it plans: --check should tell that the run would be refused
+        module.require_permissions(required_permissions(writes), changed=False, guests=entries)
+        check_invites_allowed(module, client, writes, entries)
         failures = [] if module.check_mode or not writes else apply(module, client, writes)
     except Exception as exc:  # GraphError / AuthError become one clear failure
         module.fail_from(exc)

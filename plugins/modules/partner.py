@@ -126,6 +126,7 @@ diff:
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError, is_guid
 from ansible_collections.entra.crosscloud.plugins.module_utils import cross_tenant as ct
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
+from ansible_collections.entra.crosscloud.plugins.module_utils import permissions as pm
 
 
 def partner_cloud(module, tenant_id):
@@ -168,6 +169,8 @@ def ensure_present(module, client, tenant_id):
     current = client.get_or_none(ct.partner_path(tenant_id), permission=ct.READ_PERMISSION)
     result = {"partner_tenant_id": tenant_id, "partner_cloud": other.name, "cross_cloud": cross_cloud,
               "changed": current is None}
+    if current is None:  # in check mode too: --check should tell that the run would be refused
+        module.require_permissions("adding partner_tenant_id %s" % tenant_id, pm.CROSS_TENANT_ACCESS)
     if current is None and not module.check_mode:
         # The GET above decided; create_partner returns only once the new entry can be read, so the
         # next task (access_settings) finds it.
@@ -186,11 +189,22 @@ def ensure_absent(module, client, tenant_id):
               "changed": current is not None}
     if current is not None:
         sync = client.get_or_none(ct.sync_path(tenant_id), permission=ct.READ_PERMISSION)
+        area = "removing partner_tenant_id %s" % tenant_id
+        needs = [(area, pm.CROSS_TENANT_ACCESS)]
+        if sync is not None:
+            needs.insert(0, ("%s: its identity synchronisation policy first" % area, pm.IDENTITY_SYNC))
+        module.require_permissions(needs)
         if not module.check_mode:
             if sync is not None:
                 result["identity_synchronization_removed"] = client.delete_if_exists(
                     ct.sync_path(tenant_id), permission=ct.SYNC_PERMISSION)
-            client.delete_if_exists(ct.partner_path(tenant_id), permission=ct.WRITE_PERMISSION)
+            try:
+                client.delete_if_exists(ct.partner_path(tenant_id), permission=ct.WRITE_PERMISSION)
+            except Exception as exc:  # the synchronisation policy is gone already: say so with the failure
+                if not result["identity_synchronization_removed"]:
+                    raise
+                module.fail_from(exc, changed=True, applied=["identity_synchronization"],
+                                 identity_synchronization_removed=True, partner_tenant_id=tenant_id)
         else:
             result["identity_synchronization_removed"] = sync is not None
     return result, current is not None

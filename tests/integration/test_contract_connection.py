@@ -46,6 +46,17 @@ WRITES = {
     "guest_update": ("guest_invitation", {"guests": [{"email": PAT, "user_type": "Member"}]}, "User.ReadWrite.All"),
     "guest_remove": ("guest_invitation", {"guests": [{"email": PAT}], "state": "absent"}, "User.ReadWrite.All"),
 }
+# case -> the write it would have sent
+WRITE_ROUTES = {
+    "cloud_settings": ("PATCH", "v1.0", "/policies/crossTenantAccessPolicy"),
+    "partner": ("POST", "v1.0", "/policies/crossTenantAccessPolicy/partners"),
+    "access_settings": ("PATCH", "v1.0", "/policies/crossTenantAccessPolicy/partners/" + WOODGROVE),
+    "external_collaboration": ("PATCH", "v1.0", "/policies/authorizationPolicy"),
+    "email_otp": ("PATCH", "v1.0", "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email"),
+    "guest_invite": ("POST", "v1.0", "/invitations"),
+    "guest_update": ("PATCH", "v1.0", "/users/some-id"),
+    "guest_remove": ("DELETE", "v1.0", "/users/some-id"),
+}
 # long and unlike anything else in the output: Ansible masks no_log values wherever they appear
 WRONG_SECRET = "Wr0ng-Contract-Secret-7c1e4b9a-3f2d-4e8a-9b6c-d5a0f1e2c3b4-not-the-real-one"
 
@@ -146,6 +157,14 @@ def test_missing_write_permission_names_the_permission_to_grant(run_playbook, em
     run = _run(run_playbook, module, args, _conn(emulator, app=app))
     res = run.task("t")
     assert res["status"] == "failed", res["result"]
-    assert _named_permission(emulator, res["result"]["msg"]) == permission
+    msg = res["result"]["msg"]
+    # refused by the module from the token's roles, before the write: Graph never had to say 403
+    assert "missing application permission" in msg and app["client_id"] in msg, msg
+    assert re.findall(r"grant the application permission (\S+) to the app", msg) == [permission], msg
+    method, api, path = WRITE_ROUTES[case]
+    route, _params = emulator_graph.match_route(method, api, path, "global")
+    assert permission in route.permissions      # granting it would really let that write through
+    assert [e for e in emulator.log() if e["status"] == 403] == []
+    assert emulator.counts()["graph_writes"] == 0
     assert res["result"].get("changed") is not True
-    assert emulator.state("contoso")["data"] == before       # the refused write changed nothing
+    assert emulator.state("contoso")["data"] == before

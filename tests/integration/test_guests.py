@@ -88,10 +88,14 @@ def test_cross_cloud_warning_and_unsupported_pair(run_playbook, emulator, connec
 
 
 def test_invitations_refused_by_policy_are_reported(run_playbook, emulator, connection):
+    before = emulator.state("northwind_dod")["data"]
     run = run_playbook(play(connection("northwind_dod"), [_invite("refused", [{"email": "adele.vance@contoso.com"}])]))
     res = run.task("refused")
-    assert res["status"] == "failed" and "1 of 1 guest changes failed" in res["result"]["msg"]
-    assert "allowInvitesFrom" in res["result"]["msg"]
+    # read from the tenant's authorization policy before any invitation is sent
+    assert res["status"] == "failed" and "allow_invites_from is 'none'" in res["result"]["msg"], res["result"]
+    assert "Fix: set allow_invites_from to admins_guest_inviters_and_all_members or everyone" in res["result"]["msg"]
+    assert res["result"]["changed"] is False
+    assert emulator.state("northwind_dod")["data"] == before
 
 
 @pytest.mark.parametrize("guests,extra,needle", [

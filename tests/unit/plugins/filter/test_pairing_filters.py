@@ -146,9 +146,9 @@ def test_foreign_settings_reads_tenant_restrictions_from_the_whole_entries():
                      _entry(hv["c"]["tenant_id"]))
     whole = [{"item": "b", "changed": False,
               "partner": {"tenant_id": hv["b"]["tenant_id"], "tenant_restrictions": None}},
-             {"item": "c", "changed": False, "partner": {"tenant_id": hv["c"]["tenant_id"],
-                                                        "tenant_restrictions": {"users_and_groups": {
-                                                            "access_type": "blocked"}}}},
+             {"item": "c", "changed": False,
+              "partner": {"tenant_id": hv["c"]["tenant_id"],
+                          "tenant_restrictions": {"users_and_groups": {"access_type": "blocked"}}}},
              {"item": "d", "skipped": True}]
     assert f.foreign_settings(export, "a", removing, declared, hv, entries=whole) == [
         {"tenant": "a", "partner": "c", "partner_tenant_id": hv["c"]["tenant_id"], "settings": ["tenant_restrictions"]}]
