@@ -198,10 +198,7 @@ def _cache_secret(directory):
     except (IOError, OSError):
         pass
     try:
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        os.chmod(directory, 0o700)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".key-")  # mkstemp creates 0600
+        fd, tmp = _private_file(directory, ".key-")
         with os.fdopen(fd, "wb") as f:
             f.write(os.urandom(32))
         try:
@@ -234,13 +231,18 @@ def _read_cache(path):
     return None
 
 
+def _private_file(directory, prefix):
+    """A new 0600 temporary file in `directory`, which is made (or kept) 0700: (fd, path)."""
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    os.chmod(directory, 0o700)
+    return tempfile.mkstemp(dir=directory, prefix=prefix)  # mkstemp creates 0600
+
+
 def _write_cache(path, data):
     directory = os.path.dirname(path)
     try:
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        os.chmod(directory, 0o700)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".token-")  # mkstemp creates 0600
+        fd, tmp = _private_file(directory, ".token-")
         with os.fdopen(fd, "w") as f:
             json.dump(data, f)
         os.replace(tmp, path)  # atomic: parallel forks never see a torn file
