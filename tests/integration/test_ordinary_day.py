@@ -137,3 +137,14 @@ def test_a_cached_token_graph_refuses_is_dropped_and_renewed_once(run_playbook, 
     statuses = [e["status"] for e in _graph(emulator, since)]
     assert statuses[0] == 401 and statuses.count(401) == 1
     assert os.path.basename(files[0]) in os.listdir(cache_dir)
+
+
+def test_validate_certs_false_warns_on_every_task(run_playbook, emulator, connection):
+    conn = connection("contoso", validate_certs=False)
+    run = run_playbook(play(conn, [_task("one", "cross_tenant_access_info"), _task("two", "cross_tenant_access_info")]))
+    assert run.rc == 0, run.output[-3000:]
+    for name in ("one", "two"):
+        warnings = run.task(name)["result"].get("warnings", [])
+        assert any("validate_certs is false" in w and "ca_path" in w for w in warnings), warnings
+    run = run_playbook(play(connection("contoso"), [_task("checked", "cross_tenant_access_info")]))
+    assert not [w for w in run.task("checked")["result"].get("warnings", []) if "validate_certs" in w]
