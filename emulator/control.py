@@ -123,7 +123,7 @@ class FaultBook:
       all six); a 429 carries Retry-After (`retry_after`, default 1 s); "when" defaults to "random".
     - "when": "before" (the request is not processed), "after" (it is processed, state changes, then the
       answer is replaced by the fault or the connection dropped) or "random" (before or after at random for
-      writes, before for reads).
+      writes, before for reads). A 429 is always "before": Graph throttles before it processes.
     Rules are tried in order; the first that fires decides. A rule's RNG is drawn once per matching request
     it sees, so the same requests in the same order meet the same faults.
     """
@@ -220,6 +220,9 @@ class FaultBook:
                 when = r["when"]
                 if when == "random":
                     when = rng.choice(("before", "after")) if write else "before"
+                if status == 429:
+                    # Graph throttles before it processes: a 429 means "not done", and clients may send again
+                    when = "before"
                 retry_after = r.get("retry_after")
                 if retry_after is None and status == 429 and r.get("probability") is not None:
                     retry_after = 1

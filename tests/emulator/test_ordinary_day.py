@@ -270,6 +270,19 @@ def test_random_when_is_before_or_after_for_writes_and_before_for_reads(emulator
     assert {e["fault"] for e in log if e["method"] == "GET"} == {"before"}
 
 
+def test_a_429_is_never_applied_first(emulator):
+    # Graph throttles before it processes: a client may send a throttled POST again without a duplicate
+    emulator.replication(0)
+    tid = emulator.tenant("woodgrove_gcc")["id"]
+    emulator.token("contoso")
+    emulator.chaos(1.0, seed=4, statuses=[429], host="graph", method="POST")
+    emulator.faults({"host": "graph", "method": "POST", "status": 429, "when": "after", "times": 1})
+    for _attempt in range(20):
+        assert emulator.graph("contoso", "POST", CTAP + "/partners", {"tenantId": tid}).status_code == 429
+    assert tid not in emulator.state("contoso")["data"]["ctap"]["partners"]
+    assert {e["fault"] for e in emulator.log() if e["kind"] == "graph" and e["method"] == "POST"} == {"before"}
+
+
 def test_batch_items_get_their_own_faults_behind_an_outer_200(emulator):
     emulator.token("contoso")
     emulator.chaos(1.0, seed=0, statuses=["drop"], host="graph", path="/default$")
