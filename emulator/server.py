@@ -83,9 +83,12 @@ class _Handler(BaseHTTPRequestHandler):
                                                                  entry)
                 if status == "drop":
                     return self._drop()
+            # logged before the answer leaves: a client that reads the log right after its answer sees it
+            emu.log.finish(entry, status)
             self._send(status, out_headers, result)
         finally:
-            emu.log.finish(entry, status)
+            if entry.get("status") is None:
+                emu.log.finish(entry, status)
 
     def _login_fault(self, fault):
         if fault["status"] == "drop":
