@@ -6,7 +6,8 @@ setting that stands in the way, with the side it is on, instead of stopping at t
 - across clouds: a supported pair, each side's allowedCloudEndpoints holding the other's cloud
   (AADSTS1000104), each side having the other as partner, and an invitation by UPN;
 - outbound at home (AADSTS500212) and inbound at the resource (AADSTS500213) for this user and
-  application - for a partner in another cloud an unset setting blocks (the strict reading);
+  application - a partner's unset setting inherits the default; another cloud's tenant without a
+  partner entry is blocked;
 - the resource's domain allow/block list.
 """
 
@@ -28,7 +29,7 @@ def _target_allows(config, ids, keywords):
 
 def _allows(setting, user_ids, app_ids):
     if setting is None:
-        return False, "not configured (no default applies across clouds)"
+        return False, "not configured (a tenant in another cloud must be added as a partner)"
     if not _target_allows(setting["usersAndGroups"], user_ids, {"AllUsers"}):
         return False, "the user is not allowed by usersAndGroups"
     if not _target_allows(setting["applications"], app_ids, APP_KEYWORDS | {"Office365"}):

@@ -15,8 +15,9 @@ Rules enforced (graph-api.md section 1; where Microsoft's documentation is silen
 - the default's automaticUserConsentSettings is read-only; resetToSystemDefault restores it.
 - a partner with identitySynchronization cannot be deleted; identity sync is not offered in China
   nor for partners in another cloud.
-- the whole policy (settings, default, partners) is capped at 25 KB: a write that would exceed it
-  is refused and not applied.
+- the whole policy (settings, default, partners) is capped at 25 KB, counted as stored: only
+  configured values, in Microsoft's documented storage JSON (see policy_size); a write that would
+  exceed it is refused (400) and not applied.
 - partners and identity synchronisation policies created within their replication delay (drawn per
   object, see State.mark_created) answer 404 and are missing from lists.
 - "@odata.type" in a body, top level or nested, must be the object's own type when present
@@ -46,7 +47,10 @@ SYNC_READ = ("Policy.Read.All", "Policy.ReadWrite.CrossTenantUserProfileSharing"
 SYNC_WRITE = ("Policy.ReadWrite.CrossTenantUserProfileSharing",)
 APIS = ("v1.0", "beta")
 POLICY_LIMIT = 25 * 1024
-PARTNER_PAGE = 5
+# Page size of the partner list: Microsoft documents none for this list (UNVERIFIED); 100 is Graph's usual
+# default for directory collections, so a hub of more than 100 partners is paged and clients must follow
+# @odata.nextLink. $top asks for smaller pages.
+PARTNER_PAGE = 100
 
 B2B_SETTINGS = ("b2bCollaborationInbound", "b2bCollaborationOutbound", "b2bDirectConnectInbound",
                 "b2bDirectConnectOutbound")
@@ -252,8 +256,86 @@ def _apply_settings(target, body, cross_cloud):
             target[key] = _check_idp(value)
 
 
-def _size_check(tenant, data):
-    size = len(json.dumps(data, separators=(",", ":")))
+# ---- the 25 KB size limit (see policy_size) -------------------------------------------------------
+
+SIZE_DERIVED = ("isServiceDefault", "isInMultiTenantOrganization", "identitySynchronization")
+SIZE_AFFORDANCES = (("b2bCollaborationOutbound", "FromMyTenancy", "AllowB2B"),
+                    ("b2bDirectConnectOutbound", "FromMyTenancy", "AllowNativeFederation"),
+                    ("b2bCollaborationInbound", "ToMyTenancy", "AllowB2B"),
+                    ("b2bDirectConnectInbound", "ToMyTenancy", "AllowNativeFederation"))
+SIZE_TRUST = {"isMfaAccepted": "AcceptMFA", "isCompliantDeviceAccepted": "AcceptCompliantDevice",
+              "isHybridAzureADJoinedDeviceAccepted": "AcceptHybridAzureADJoinedDevice"}
+
+
+def _stored(obj):
+    """obj without nulls, @odata.* and derived fields, or empty objects and lists left by them."""
+    if isinstance(obj, list):
+        return [_stored(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {}
+    for key, value in obj.items():
+        if key.startswith("@odata.") or key in SIZE_DERIVED:
+            continue
+        value = _stored(value)
+        if value not in (None, {}, []):
+            out[key] = value
+    return out
+
+
+def _tenant_group(obj):
+    """A partner (or the default) as the stored TenantGroup."""
+    mapped = ("tenantId", "inboundTrust") + tuple(a[0] for a in SIZE_AFFORDANCES)
+    group = {"Tenants": [obj["tenantId"]]} if obj.get("tenantId") else {}
+    for key, side, flag in SIZE_AFFORDANCES:
+        for half in ("usersAndGroups", "applications"):
+            conf = (obj.get(key) or {}).get(half)
+            if not conf:
+                continue
+            entry = {flag: conf.get("accessType") == "allowed"}
+            for t in conf.get("targets") or []:
+                if t["target"] in ("AllUsers", "AllApplications"):
+                    continue
+                if half == "applications":
+                    entry.setdefault("Applications", []).append(t["target"])
+                else:
+                    entry.setdefault("Targets", {}).setdefault(t["targetType"].title() + "s", []).append(t["target"])
+            if entry not in group.setdefault(side, []):
+                group[side].append(entry)
+    trust = {SIZE_TRUST[k]: v for k, v in (obj.get("inboundTrust") or {}).items() if k in SIZE_TRUST and v is not None}
+    if trust:
+        group.setdefault("ToMyTenancy", []).append(trust)
+    group.update(_stored({k: v for k, v in obj.items() if k not in mapped}))
+    return group
+
+
+def policy_size(data):
+    """Bytes of the stored policy: its own settings, the default and every partner.
+
+    Microsoft documents the cap, not how it is counted: "The crossTenantAccessPolicy object size is
+    currently limited to 25KB. This method will return a 400 Bad Request error code if the size of the
+    policy will exceed 25KB" (learn.microsoft.com/graph/api/crosstenantaccesspolicy-update, Response).
+    The Entra pages say it was a cap on storage space, lifted for tenants moved to the new storage model
+    from 2023-08-30 (learn.microsoft.com/entra/external-id/cross-tenant-access-overview, Important;
+    learn.microsoft.com/entra/external-id/faq: "no limits to the number of organizations"). The emulator
+    keeps the cap (the strict reading) and counts what is stored, in the stored JSON Microsoft documents
+    ("Template for CrossTenantAccessPolicy", learn.microsoft.com/entra/external-id/migrate-to-xtap-v2-api):
+    a partner is a TenantGroup with "Tenants", FromMyTenancy (outbound) and ToMyTenancy (inbound) entries
+    like {"AllowB2B": true} (Targets/Applications only when not all users/apps), trust as
+    {"AcceptMFA": true, ...}. Only configured values count: nulls (inherited), read-only or derived fields
+    (@odata.*, isServiceDefault, isInMultiTenantOrganization; identitySynchronization is a separate
+    object) and empty objects are left out; settings that schema does not show keep Graph's names.
+    Compact JSON. A bare partner is 52 bytes; explicit B2B collaboration inbound + outbound (all users,
+    all apps) + inbound trust is 209, so 99 of them with the service default are 21680 bytes.
+    plugins/module_utils/policy_size.py in the collection counts the same from Graph responses.
+    """
+    doc = dict(_stored(data["policy"]), default=_tenant_group(data["default"]),
+               partners=[_tenant_group(p) for p in data["partners"].values()])
+    return len(json.dumps(doc, separators=(",", ":")))
+
+
+def _size_check(data):
+    size = policy_size(data)
     if size > POLICY_LIMIT:
         raise bad_request("The cross-tenant access policy would be %d bytes; the limit is %d bytes (25 KB)."
                           % (size, POLICY_LIMIT))
@@ -261,7 +343,7 @@ def _size_check(tenant, data):
 
 def _commit(ctx, data):
     """Apply a changed copy of the policy only if it stays within the size limit."""
-    _size_check(ctx.tenant, {k: data[k] for k in ("policy", "default", "partners")})
+    _size_check(data)
     ctx.tenant.data["ctap"] = data
 
 
@@ -569,22 +651,19 @@ def delete_sync(ctx):
 def effective_b2b(tenant, partner_tenant_id, direction, state=None):
     """The b2bCollaboration{Inbound,Outbound} that applies to a partner, or None (blocked).
 
-    A partner's null setting inherits the tenant default - except for a partner in another cloud,
-    where (strict reading of Microsoft's guidance) defaults do not apply and an unset setting
-    blocks. Each half (usersAndGroups, applications) inherits separately.
+    A partner's null setting inherits the tenant default; each half (usersAndGroups, applications)
+    inherits separately. A tenant in another cloud with no partner entry is blocked: enabling its cloud
+    alone leaves all B2B with it blocked until the tenant is added, and then "the admin can either apply
+    the default settings or configure specific settings for the partner" (Microsoft, Configure Microsoft
+    cloud settings for B2B collaboration: learn.microsoft.com/entra/external-id/cross-cloud-settings).
     """
     key = "b2bCollaborationInbound" if direction == "inbound" else "b2bCollaborationOutbound"
     data = tenant.data["ctap"]
     partner = data["partners"].get(partner_tenant_id.lower())
     other = state.tenants.get(partner_tenant_id.lower()) if state is not None else None
     cross_cloud = other is not None and other.endpoint != tenant.endpoint
-    if cross_cloud:
-        if partner is None or partner.get(key) is None:
-            return None
-        value = partner[key]
-        if value["usersAndGroups"] is None or value["applications"] is None:
-            return None
-        return value
+    if cross_cloud and partner is None:
+        return None
     default = data["default"][key]
     if partner is None or partner.get(key) is None:
         return default

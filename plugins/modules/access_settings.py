@@ -20,8 +20,8 @@ description:
     partner inherits.
   - Combinations the service refuses are refused before any write; so is B2B direct connect with a
     partner in another Microsoft cloud.
-  - For a partner in another cloud, Microsoft's guidance is to set B2B collaboration inbound and
-    outbound explicitly; the module warns when either is left to inherit.
+  - A partner in another cloud inherits the default where its own setting is unset, as any partner does
+    (Microsoft's cross-cloud settings guide allows the default settings or specific ones).
 author:
   - entra.crosscloud contributors (@entra-crosscloud)
 options:
@@ -215,27 +215,10 @@ from ansible_collections.entra.crosscloud.plugins.module_utils import permission
 DEFAULT_PATH = ct.POLICY + "/default"
 
 
-def _target_spec():
-    return dict(type="dict", options=dict(access=dict(type="str", choices=["allowed", "blocked"], required=True),
-                                          targets=dict(type="list", elements="raw", default=["all"])))
-
-
-def _b2b_spec():
-    return dict(type="dict", options=dict(users_and_groups=_target_spec(), applications=_target_spec()))
-
-
 def argument_spec():
-    spec = dict(
-        partner=dict(type="str", required=True),
-        partner_cloud=dict(type="str"),
-        inbound_trust=dict(type="dict", options=dict(mfa=dict(type="bool"), compliant_device=dict(type="bool"),
-                                                     hybrid_joined_device=dict(type="bool"))),
-        automatic_user_consent=dict(type="dict", options=dict(inbound=dict(type="bool"), outbound=dict(type="bool"))),
-        inherit=dict(type="list", elements="str", choices=sorted(access.ALL_SETTINGS)),
-        reset=dict(type="bool", default=False),
-    )
-    for option in access.B2B_SETTINGS:
-        spec[option] = _b2b_spec()
+    spec = dict(partner=dict(type="str", required=True), partner_cloud=dict(type="str"),
+                reset=dict(type="bool", default=False))
+    spec.update(access.setting_specs())
     return spec
 
 
@@ -324,12 +307,6 @@ def run(module, client):
         client.patch(path, body, expected=(204, 200), permission=ct.WRITE_PERMISSION, retry_404=not is_default)
     resulting = dict(current)
     resulting.update(body)
-    if cross_cloud:
-        unset = [o for o in ("b2b_collaboration_inbound", "b2b_collaboration_outbound")
-                 if resulting.get(access.ALL_SETTINGS[o]) is None]
-        if unset:
-            module.warn("partner %s is in another Microsoft cloud and %s inherit the default, which may not apply "
-                        "across clouds; set them explicitly" % (partner, " and ".join(unset)))
     result = {"changed": bool(body), "partner": partner, "settings": _settings(resulting), "changed_settings": changed}
     if not is_default:
         result["cross_cloud"] = cross_cloud

@@ -175,10 +175,6 @@ def ensure_present(module, client, tenant_id):
         # The GET above decided; create_partner returns only once the new entry can be read, so the
         # next task (access_settings) finds it.
         current = ct.create_partner(client, tenant_id)
-    if cross_cloud and result["changed"]:
-        module.warn("Partner %s is in another Microsoft cloud: Microsoft's default inbound/outbound settings may "
-                    "not apply to it; set explicit B2B collaboration inbound and outbound for it on both sides."
-                    % tenant_id)
     result["partner"] = ct.snake(current) if current else {"tenant_id": tenant_id}
     return result, result["changed"]
 

@@ -1,8 +1,12 @@
 """Cross-tenant access policy rules of the emulator; each test fails if its rule is dropped."""
 
+import re
 import time
 
 import pytest
+import yaml
+
+from tests.conftest import Emulator, _start
 
 CTAP = "/policies/crossTenantAccessPolicy"
 US, CN, COM = "microsoftonline.us", "partner.microsoftonline.cn", "microsoftonline.com"
@@ -258,15 +262,81 @@ def test_identity_sync_rules(emulator):
                           body).status_code == 400
 
 
+SIZE_ERROR = re.compile(r"^The cross-tenant access policy would be (\d+) bytes; the limit is 25600 bytes \(25 KB\)\.$")
+
+
+def _groups(count, access="allowed"):
+    groups = [{"target": "00000000-0000-4000-8000-%012d" % i, "targetType": "group"} for i in range(count)]
+    apps = [{"target": "AllApplications", "targetType": "application"}]
+    return {"usersAndGroups": {"accessType": access, "targets": groups},
+            "applications": {"accessType": access, "targets": apps}}
+
+
+def _too_big(resp):
+    """The size error's byte count (the message keeps its shape), after checking it is a 400."""
+    assert resp.status_code == 400, resp.text
+    m = SIZE_ERROR.match(resp.json()["error"]["message"])
+    assert m and int(m.group(1)) > 25600, resp.json()["error"]["message"]
+    return int(m.group(1))
+
+
 def test_policy_size_limit(emulator):
-    big = {"usersAndGroups": {"accessType": "allowed",
-                              "targets": [{"target": "00000000-0000-4000-8000-%012d" % i, "targetType": "group"}
-                                          for i in range(400)]},
-           "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications",
-                                                                  "targetType": "application"}]}}
-    r = _add(emulator, "contoso", "woodgrove_gcc", b2bCollaborationInbound=big)
-    assert r.status_code == 400 and "25 KB" in r.json()["error"]["message"]
+    # 700 group IDs in one list: about 27 KB stored, over the limit; nothing is created
+    _too_big(_add(emulator, "contoso", "woodgrove_gcc", b2bCollaborationInbound=_groups(700)))
     assert emulator.graph("contoso", "GET", CTAP + "/partners").json()["value"] == []
+    # an update that would go over is refused and the partner keeps what it had
+    tid = emulator.tenant("woodgrove_gcc")["id"]
+    assert _add(emulator, "contoso", "woodgrove_gcc", b2bCollaborationInbound=_groups(300)).status_code == 201
+    before = emulator.state("contoso")["data"]["ctap"]
+    _too_big(emulator.graph("contoso", "PATCH", CTAP + "/partners/" + tid, {"b2bCollaborationOutbound": _groups(400)}))
+    assert emulator.state("contoso")["data"]["ctap"] == before
+    # the default counts too
+    _too_big(emulator.graph("contoso", "PATCH", CTAP + "/default", {"b2bCollaborationOutbound": _groups(400)}))
+    assert emulator.state("contoso")["data"]["ctap"] == before
+
+
+HUB_PARTNERS = ["%08x-0000-4000-8000-00000000c0de" % (i + 1) for i in range(99)]
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    """An emulator whose hub tenant has 99 other tenants to partner with (a multitenant organization holds up to
+    100 tenants: learn.microsoft.com/entra/identity/multi-tenant-organizations/multi-tenant-organization-overview)."""
+    state_dir = tmp_path_factory.mktemp("hub")
+    hub = {"name": "hub", "id": "0000c0de-0000-4000-8000-000000000000", "cloud": "global",
+           "display_name": "Hub", "domains": ["hub.onmicrosoft.com"],
+           "apps": [{"display_name": "automation", "client_id": "0000c0de-0000-4000-8000-0000000000a1",
+                     "client_secret": "hub-secret"}]}
+    others = [{"name": "t%d" % i, "id": tid, "cloud": "global", "domains": ["t%d.onmicrosoft.com" % i]}
+              for i, tid in enumerate(HUB_PARTNERS)]
+    seed = {"tenants": [hub] + others}
+    (state_dir / "seed.yml").write_text(yaml.safe_dump(seed))
+    proc = _start(str(state_dir), seed=str(state_dir / "seed.yml"))
+    try:
+        emu = Emulator(str(state_dir))
+        emu.replication(0)
+        yield emu
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_99_explicit_partners_fit_and_stuffing_does_not(hub):
+    explicit = {"b2bCollaborationInbound": _b2b("allowed"), "b2bCollaborationOutbound": _b2b("allowed"),
+                "inboundTrust": {"isMfaAccepted": True, "isCompliantDeviceAccepted": True,
+                                 "isHybridAzureADJoinedDeviceAccepted": True}}
+    for tid in HUB_PARTNERS:
+        r = hub.graph("hub", "POST", CTAP + "/partners", dict(explicit, tenantId=tid))
+        assert r.status_code == 201, r.text
+    # 99 such entries are about 21.7 KB: room left for a 50-group target list
+    first, second = HUB_PARTNERS[0], HUB_PARTNERS[1]
+    assert hub.graph("hub", "PATCH", CTAP + "/partners/" + first,
+                     {"b2bCollaborationInbound": _groups(50)}).status_code == 204
+    # stuffing: long target lists push it over, and nothing changes
+    before = hub.state("hub")["data"]["ctap"]
+    _too_big(hub.graph("hub", "PATCH", CTAP + "/partners/" + second, {"b2bCollaborationInbound": _groups(200)}))
+    assert hub.state("hub")["data"]["ctap"] == before
+    assert len(before["partners"]) == 99
 
 
 def test_replication_delay_hides_new_partner(emulator):
