@@ -72,8 +72,22 @@ def partners_of(pairs, host):
     return pairing.partners_of(pairs, host)
 
 
+def partner_entries(partners, hostvars):
+    """The partners module's list for one tenant: each partner's tenant ID and declared cloud, and this
+    side's settings."""
+    out = []
+    for item in partners or []:
+        hv = _get(hostvars, item["partner"], {})
+        entry = {"tenant_id": str(_get(hv, "tenant_id", ""))}
+        if _get(hv, "cloud"):
+            entry["cloud"] = _get(hv, "cloud")
+        entry.update(item.get("settings") or {})
+        out.append(entry)
+    return out
+
+
 def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, external_collaboration=None,
-                    writes=True, verify=True, domain_lists=False, clouds_file=None):
+                    writes=True, verify=True, domain_lists=False, clouds_file=None, compact=True, policy_size=True):
     """Problems of one tenant from its tenant_info result and what the run will do there."""
     catalogue = _catalogue(clouds_file)
     entries, _problems = pairing.declared_pairs(partnerships)
@@ -87,7 +101,10 @@ def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, exte
         domain_lists=domain_lists and global_cloud, external_collaboration=external_collaboration,
         invites_guests=any(isinstance(g, dict) and g.get("resource") == host and g.get("people") for g in guests),
         resolves_guests=any(isinstance(g, dict) and g.get("home") == host for g in guests))
-    return pairing.tenant_problems(host, cloud, dict(discovery or {}), catalogue, needs)
+    problems = pairing.tenant_problems(host, cloud, dict(discovery or {}), catalogue, needs)
+    if writes and policy_size:
+        problems.extend(pairing.policy_size_problems(host, partnerships, compact)[1])
+    return problems
 
 
 def access_matrix(pairs, hostvars, hosts, export_var="verify_export", tenant_var="preflight_tenant",
@@ -236,6 +253,28 @@ def guest_plan(data, resource, hosts):
         raise AnsibleFilterError(str(exc))
 
 
+def guest_lookups(data, home, hosts):
+    try:
+        return pairing.guest_lookups(data, home, list(hosts or []))
+    except pairing.PairingError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def guest_invites(plan, hostvars, lookup_var="guests_lookup"):
+    """guest_invitation's guests for all of a resource tenant's plan entries: each home tenant in the run
+    looked its people up on its own host and registered the result as hostvars[home][lookup_var]."""
+    homes = sorted(set(e["home"] for e in plan or [] if e.get("home_in_run")))
+    lookups = dict((h, _get(_get(hostvars, h, {}), lookup_var)) for h in homes)
+    try:
+        return pairing.guest_invites(plan, lookups, _clouds(hostvars, homes))
+    except pairing.PairingError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def guest_report(invites, result=None):
+    return pairing.guest_report(invites, result)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -243,10 +282,14 @@ class FilterModule(object):
             "connection": connection,
             "foreign_report": foreign_report,
             "foreign_settings": foreign_settings,
+            "guest_invites": guest_invites,
+            "guest_lookups": guest_lookups,
             "guest_plan": guest_plan,
+            "guest_report": guest_report,
             "invites_for": invites_for,
             "matrix_report": matrix_report,
             "not_restored": not_restored,
+            "partner_entries": partner_entries,
             "partners_of": partners_of,
             "partnerships": partnerships,
             "partnerships_from_exports": partnerships_from_exports,

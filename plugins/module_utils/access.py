@@ -35,6 +35,24 @@ APP_WORDS = dict(APP_KEYWORDS, **dict((v, v) for v in APP_KEYWORDS.values()))
 TARGET_TYPES = {"user": "user", "group": "group", "application": "application"}
 
 
+def _target_spec():
+    return dict(type="dict", options=dict(access=dict(type="str", choices=["allowed", "blocked"], required=True),
+                                          targets=dict(type="list", elements="raw", default=["all"])))
+
+
+def setting_specs():
+    """Argument spec of the settings options (shared by access_settings and each entry of partners)."""
+    spec = dict(
+        inbound_trust=dict(type="dict", options=dict(mfa=dict(type="bool"), compliant_device=dict(type="bool"),
+                                                     hybrid_joined_device=dict(type="bool"))),
+        automatic_user_consent=dict(type="dict", options=dict(inbound=dict(type="bool"), outbound=dict(type="bool"))),
+        inherit=dict(type="list", elements="str", choices=sorted(ALL_SETTINGS)),
+    )
+    for option in B2B_SETTINGS:
+        spec[option] = dict(type="dict", options=dict(users_and_groups=_target_spec(), applications=_target_spec()))
+    return spec
+
+
 class AccessError(Exception):
     """Bad access settings; the message names the option, the value and the fix."""
 

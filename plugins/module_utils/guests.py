@@ -2,14 +2,17 @@
 # Copyright: entra.crosscloud contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Internal to entra.crosscloud: finding guests by address (in bulk, through $batch) and the
-shapes the guest modules return."""
+"""Internal to entra.crosscloud: finding guests by address (in bulk, through $batch), sending guest writes
+with invitations paced under Graph's rate limit, and the shapes the guest modules return."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import re
+import time
+
+from ansible_collections.entra.crosscloud.plugins.module_utils.graph import BATCH_LIMIT, _retry_after
 
 try:
     from urllib.parse import quote
@@ -40,6 +43,9 @@ def lookup_url(address):
 
 
 READ_PERMISSION = "User.Read.All"
+# Graph's limit on invitations: 150 per 5 s per tenant (a 429 with Retry-After beyond it)
+INVITE_LIMIT = 150
+INVITE_WINDOW = 5.0
 # what each guest write needs, for the "Fix:" of a refused $batch item
 WRITE_PERMISSIONS = {"POST": "User.Invite.All", "PATCH": "User.ReadWrite.All", "DELETE": "User.ReadWrite.All"}
 
@@ -54,6 +60,93 @@ def find_by_address(client, addresses):
         users = (answer["body"] or {}).get("value", [])
         found[address.lower()] = users[0] if users else None
     return found
+
+
+def is_invitation(request):
+    return request["method"].upper() == "POST" and request["url"].split("?")[0].rstrip("/") == "/invitations"
+
+
+def send_writes(client, requests_, bucket=None, answered=None):
+    """client.batch(requests_), with the invitations among them paced by `bucket` (a pacing.TokenBucket).
+
+    Other writes go first, in $batch requests of 20 as usual. Invitations go in $batch requests of at most
+    20 too, each taking a token per invitation before it is sent, so none exceeds what Graph's window
+    allows and none is throttled by this run (or by another task or fork sharing the bucket); the tokens
+    come back a window after the answer. An invitation throttled anyway (by another client of the tenant) is
+    re-sent by client.batch after Graph's Retry-After; one still answered 429 when client.batch gives up
+    holds the bucket for its Retry-After. Answers in request order; answered(requests, answers) is told
+    of each part as soon as it is answered.
+    """
+    answers = [None] * len(requests_)
+    paced = [i for i, req in enumerate(requests_) if bucket is not None and is_invitation(req)]
+    rest = sorted(set(range(len(requests_))) - set(paced))
+    for i, answer in zip(rest, client.batch([requests_[i] for i in rest]) if rest else []):
+        answers[i] = answer
+    if rest and answered:
+        answered([requests_[i] for i in rest], [answers[i] for i in rest])
+    while paced:
+        ticket, taken = bucket.take(min(BATCH_LIMIT, len(paced)))
+        chunk, paced = paced[:taken], paced[taken:]
+        try:
+            got = client.batch([requests_[i] for i in chunk])
+        finally:
+            bucket.done(ticket)
+        for i, answer in zip(chunk, got):
+            answers[i] = answer
+        if answered:
+            answered([requests_[i] for i in chunk], got)
+        waits = [_retry_after(a.get("headers")) for a in got if a["status"] == 429]
+        if waits:
+            bucket.hold(max(w or 0.0 for w in waits))
+    return answers
+
+
+class NewGuestWatch:
+    """Looks new guests up while the invitation pace leaves time, so that the wait for them to become
+    visible (after the last invitation) has only the last ones left to look up.
+
+    invited(addresses) after each answer; idle(seconds) stands in for the bucket's sleep: it looks up, 20
+    per $batch, guests invited at least `min_age` s ago, as long as a lookup fits before the time is up, and
+    sleeps the rest. `visible` holds the addresses (lower case) found. A failed lookup ends the looking: the
+    wait at the end looks for everything not found.
+    """
+
+    def __init__(self, client, min_age=INVITE_WINDOW, clock=time.time, sleep=time.sleep):
+        self.client = client
+        self.min_age = min_age
+        self.clock = clock
+        self.sleep = sleep
+        self.queue = []        # (invited at, address), oldest first
+        self.visible = set()
+        self.lookup_seconds = 0.5   # how long one lookup takes: the longest seen so far
+        self.failed = False
+
+    def invited(self, addresses):
+        now = self.clock()
+        self.queue.extend((now, a) for a in addresses)
+
+    def idle(self, seconds):
+        deadline = self.clock() + seconds
+        while self.queue and not self.failed:
+            now = self.clock()
+            ready_at = self.queue[0][0] + self.min_age
+            if max(now, ready_at) + self.lookup_seconds > deadline:
+                break
+            if ready_at > now:
+                self.sleep(ready_at - now)
+                now = ready_at
+            ready = [a for t, a in self.queue[:BATCH_LIMIT] if t + self.min_age <= now]
+            self.queue = self.queue[len(ready):]
+            try:
+                found = find_by_address(self.client, ready)
+            except Exception:  # whatever it was, the final wait looks again and reports it
+                self.failed = True
+                break
+            self.visible.update(a for a, user in found.items() if user)
+            self.lookup_seconds = max(self.lookup_seconds, self.clock() - now)
+        rest = deadline - self.clock()
+        if rest > 0:
+            self.sleep(rest)
 
 
 def shape(user):

@@ -23,6 +23,8 @@ import copy
 from ansible_collections.entra.crosscloud.plugins.module_utils import access
 from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError
+from ansible_collections.entra.crosscloud.plugins.module_utils import partners as partners_mod
+from ansible_collections.entra.crosscloud.plugins.module_utils import policy_size
 
 # Settings a side of a partnership may give: access_settings' options, in its words.
 SIDE_OPTIONS = tuple(sorted(access.ALL_SETTINGS))
@@ -30,8 +32,8 @@ TRUST_FLAGS = tuple(sorted(access.TRUST))
 CONSENT_FLAGS = tuple(sorted(access.CONSENT))
 OPEN = {"users_and_groups": {"access": "allowed", "targets": ["all"]},
         "applications": {"access": "allowed", "targets": ["all"]}}
-# A side that says nothing collaborates both ways with everyone: explicit, because Microsoft's
-# defaults may not apply to a partner in another cloud.
+# A side that says nothing collaborates both ways with everyone. The partners module stores a setting
+# equal to the default as "inherit" when asked to keep entries compact; either way it is what applies.
 DEFAULT_SIDE = {"b2b_collaboration_inbound": OPEN, "b2b_collaboration_outbound": OPEN}
 PAIR_KEYS = ("tenants", "settings", "settings_by_tenant")
 HUB_KEYS = ("hub", "spokes", "settings", "hub_settings", "spoke_settings")
@@ -310,6 +312,48 @@ def tenant_problems(host, declared_cloud, discovery, catalogue, needs):
     return problems
 
 
+# Microsoft's system default (crossTenantAccessPolicyConfigurationDefault): everyone in and out, no trust.
+def _everyone(target, kind):
+    return {"accessType": "allowed", "targets": [{"target": target, "targetType": kind}]}
+
+
+SYSTEM_DEFAULT_B2B = {"usersAndGroups": _everyone("AllUsers", "user"),
+                      "applications": _everyone("AllApplications", "application")}
+SYSTEM_DEFAULT = {"b2bCollaborationInbound": SYSTEM_DEFAULT_B2B, "b2bCollaborationOutbound": SYSTEM_DEFAULT_B2B,
+                  "b2bDirectConnectInbound": None, "b2bDirectConnectOutbound": None,
+                  "inboundTrust": {"isMfaAccepted": False, "isCompliantDeviceAccepted": False,
+                                   "isHybridAzureADJoinedDeviceAccepted": False}}
+# a placeholder ID: every tenant ID is a GUID of the same length, so the size does not depend on which
+SIZE_PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def policy_size_problems(host, partnerships, compact=True):
+    """The size of this tenant's cross-tenant access policy once the run has added its partners, estimated as
+    the partners module will store them (against Microsoft's system default, the partners the run adds only);
+    a problem when it would not fit Microsoft's 25 KB. Returns (size, problems)."""
+    entries, _problems = declared_pairs(partnerships)
+    partners = []
+    for _where, tenants, sides in entries:
+        if host not in [str(t) for t in tenants]:
+            continue
+        side = merge(DEFAULT_SIDE, sides.get(host) or {})
+        entry = dict((k, None) for k in access.ALL_SETTINGS)
+        entry.update(side, tenant_id=SIZE_PLACEHOLDER_ID, inherit=None)
+        try:
+            body, _before, _after = partners_mod.plan_entry(entry, None, SYSTEM_DEFAULT, False, compact)
+        except (access.AccessError, AttributeError, KeyError, TypeError):
+            continue   # refused with its own message by the partnership checks
+        partners.append(partners_mod.create_body(SIZE_PLACEHOLDER_ID, body))
+    size = policy_size.policy_size({}, SYSTEM_DEFAULT, partners)
+    if size <= policy_size.LIMIT:
+        return size, []
+    return size, ["%s: its cross-tenant access policy would be about %d bytes with the run's %d partners, over "
+                  "Microsoft's limit of %d bytes (25 KB). Fix: %sfewer explicit settings per partner, or fewer "
+                  "partners for this tenant" % (host, size, len(partners), policy_size.LIMIT,
+                                                "" if compact else "set partnership_compact: true (settings equal "
+                                                                   "to the default inherit it), ")]
+
+
 # ---- effective access -----------------------------------------------------------------------------
 
 def _reach(setting):
@@ -332,18 +376,15 @@ def _reach(setting):
 def _effective(export, partner_tenant_id, key, cross_cloud):
     """(setting, where it comes from) that applies to a partner, as Entra evaluates it.
 
-    A partner's unset setting inherits the tenant default, except for a partner in another cloud,
-    where Microsoft's guidance is that defaults do not apply (the strict reading): unset blocks.
+    A partner's unset setting (or half) inherits the tenant default. A tenant in another cloud without
+    a partner entry is blocked: enabling its cloud leaves B2B with it blocked until it is added, then
+    the default or the partner's own settings apply (Microsoft's cross-cloud settings guide).
     """
     partner = next((p for p in export.get("partners") or [] if p.get("partner") == partner_tenant_id), None)
     default = (export.get("default") or {}).get(key)
     if partner is None:
         return (None, "no partner entry") if cross_cloud else (default, "the default (no partner entry)")
     value = (partner.get("settings") or {}).get(key)
-    if cross_cloud:
-        if value is None or value.get("users_and_groups") is None or value.get("applications") is None:
-            return None, "the partner entry leaves it unset, and defaults do not apply across clouds"
-        return value, "the partner entry"
     if value is None:
         return default, "the default (the partner entry inherits)"
     merged = dict((k, value.get(k) if value.get(k) is not None else (default or {}).get(k))
@@ -682,14 +723,14 @@ GUEST_KEYS = ("resource", "home", "home_cloud", "people")
 PERSON_KEYS = ("email", "display_name", "user_type")
 
 
-def guest_plan(data, resource, hosts):
-    """The `entra_guests` entries for one resource tenant: [{home, home_in_run, home_cloud, people}].
+def _guest_entries(data, hosts):
+    """Every `entra_guests` entry checked: [(resource, {home, home_in_run, home_cloud, people})].
 
-    Raises PairingError naming every bad entry (checked for the whole list, whichever tenant runs it).
+    Raises PairingError naming every bad entry.
     """
-    problems, plan = [], []
+    problems, entries = [], []
     if data is None:
-        return plan
+        return entries
     if not isinstance(data, list):
         raise PairingError("entra_guests must be a list of {resource, home, people}, got %r" % (data,))
     for index, entry in enumerate(data):
@@ -717,12 +758,36 @@ def guest_plan(data, resource, hosts):
                                 % (where, pindex, person))
                 continue
             people.append(dict((k, person.get(k)) for k in PERSON_KEYS))
-        if entry["resource"] == resource:
-            plan.append({"home": home, "home_in_run": home in hosts, "home_cloud": entry.get("home_cloud"),
-                         "people": people})
+        entries.append((entry["resource"], {"home": home, "home_in_run": home in hosts,
+                                            "home_cloud": entry.get("home_cloud"), "people": people}))
     if problems:
         raise PairingError("; ".join(problems))
-    return plan
+    return entries
+
+
+def guest_plan(data, resource, hosts):
+    """The `entra_guests` entries for one resource tenant: [{home, home_in_run, home_cloud, people}].
+
+    Raises PairingError naming every bad entry (checked for the whole list, whichever tenant runs it).
+    """
+    return [entry for res, entry in _guest_entries(data, hosts) if res == resource]
+
+
+def guest_lookups(data, home, hosts):
+    """The addresses one home tenant looks up for the whole run: every person of every `entra_guests` entry
+    whose home it is, whatever the resource tenant, each address once (case-insensitive, first spelling).
+
+    Raises PairingError naming every bad entry, as guest_plan does.
+    """
+    emails, seen = [], set()
+    for _resource, entry in _guest_entries(data, hosts):
+        if not entry["home_in_run"] or entry["home"] != home:
+            continue
+        for person in entry["people"]:
+            if person["email"].lower() not in seen:
+                seen.add(person["email"].lower())
+                emails.append(person["email"])
+    return emails
 
 
 def invites_for(entry, lookup=None):
@@ -752,3 +817,79 @@ def invites_for(entry, lookup=None):
             guest["user_type"] = person["user_type"]
         guests.append(dict((k, v) for k, v in guest.items() if v is not None))
     return {"guests": guests, "skipped": skipped, "by_upn": lookup is not None}
+
+
+def _looked_up(lookup):
+    """Whether a registered guest_info result holds a lookup (not skipped, not failed, not missing)."""
+    return isinstance(lookup, dict) and not lookup.get("failed") and not lookup.get("skipped") \
+        and isinstance(lookup.get("guests"), list)
+
+
+def guest_invites(plan, lookups, clouds):
+    """One guest_invitation `guests` list for all of a resource tenant's plan entries (guest_plan), whatever
+    their home tenants, and what to report per entry.
+
+    lookups: {home: the guest_info result its own host registered (guest_lookups' addresses), or None when
+    it has none (the home tenant failed earlier)}; clouds: {home: its cloud}. Each guest carries its own
+    home_cloud and addresses_are_upns (invited by home UPN when the home tenant is in the run, see
+    invites_for). An address listed for several entries is invited once; listed with different user types
+    or home clouds, it is refused (PairingError).
+    Returns {"guests": [...], "entries": [{home, emails, skipped}] (in plan order), "problems": [...]}:
+    problems name the people not invited because their home tenant did not look them up.
+    """
+    guests, entries, problems, where = [], [], [], {}
+    for entry in plan or []:
+        label = entry["home"] or entry["home_cloud"]
+        out = {"home": label, "emails": [], "skipped": []}
+        entries.append(out)
+        if not entry["people"]:
+            continue
+        lookup = None
+        if entry["home_in_run"]:
+            lookup = (lookups or {}).get(entry["home"])
+            if not _looked_up(lookup):
+                problems.append("%s did not look up %s (it failed earlier in this run): not invited"
+                                % (entry["home"], ", ".join(p["email"] for p in entry["people"])))
+                continue
+        found = invites_for(entry, dict(lookup) if lookup is not None else None)
+        asked = lookup.get("not_found") if lookup is not None else None
+        if isinstance(asked, list):
+            asked = set(str(a).lower() for a in asked)
+            unasked = [a for a in found["skipped"] if a.lower() not in asked]
+            if unasked:   # the home tenant's guest list is not the one this tenant was given
+                problems.append("%s did not look up %s (its entra_guests differs from this tenant's): not invited"
+                                % (entry["home"], ", ".join(unasked)))
+            out["skipped"] = [a for a in found["skipped"] if a.lower() in asked]
+        else:
+            out["skipped"] = found["skipped"]
+        cloud = ((clouds or {}).get(entry["home"]) or "global") if entry["home_in_run"] else entry["home_cloud"]
+        for guest in found["guests"]:
+            guest = dict(guest, home_cloud=cloud, addresses_are_upns=found["by_upn"])
+            key = guest["email"].lower()
+            if key not in [e.lower() for e in out["emails"]]:
+                out["emails"].append(guest["email"])
+            if key not in where:
+                where[key] = (len(guests), label)
+                guests.append(guest)
+                continue
+            first, first_home = guests[where[key][0]], where[key][1]
+            for option, default in (("user_type", "Guest"), ("home_cloud", None), ("addresses_are_upns", None)):
+                if first.get(option, default) != guest.get(option, default):
+                    raise PairingError("entra_guests: %s is invited twice into this tenant with different %s "
+                                       "(%r for %s, %r for %s)" % (guest["email"], option, first.get(option, default),
+                                                                   first_home, guest.get(option, default), label))
+    return {"guests": guests, "entries": entries, "problems": problems}
+
+
+def guest_report(invites, result=None):
+    """guests_report entries {home, invited, existing, skipped}, one per plan entry, from guest_invites' entries
+    and the guest_invitation result (none, or skipped, when there was nobody to invite)."""
+    actions = dict((str(g.get("email")).lower(), g.get("action"))
+                   for g in ((result or {}).get("guests") or []) if isinstance(g, dict))
+    report = []
+    for entry in invites["entries"]:
+        report.append({"home": entry["home"],
+                       "invited": [a for a in entry["emails"] if actions.get(a.lower()) in ("invited", "reinvited")],
+                       "existing": [a for a in entry["emails"] if actions.get(a.lower()) in ("exists", "updated")],
+                       "skipped": list(entry["skipped"])})
+    return report

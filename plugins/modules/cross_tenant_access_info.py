@@ -17,7 +17,9 @@ description:
     settings and identity synchronisation, and the external collaboration settings.
   - Settings come back in the same words the configuration modules take, so the output can be kept as an
     export and fed back as their options (for example RV(partners[].settings) to M(entra.crosscloud.access_settings)).
-  - Identity synchronisation of many partners is read in one JSON batch request per 20 partners.
+  - Everything is read in one JSON batch request (plus one request per further page of 100 partners); each
+    partner's identity synchronisation comes expanded in the partner list. The domain allow/block list, a beta
+    resource, is one more request when asked for.
 author:
   - entra.crosscloud contributors (@entra-crosscloud)
 options:
@@ -110,6 +112,28 @@ partners:
     identity_synchronization:
       description: Its identity synchronisation policy (C(display_name), C(user_sync_inbound)), or null.
       type: dict
+policy_size:
+  description:
+    - The cross-tenant access policy's size against Microsoft's 25 KB limit, estimated from what was read, with
+      no extra request. Only configured values count, as Microsoft stores them; a partner that inherits everything
+      is about 50 bytes, one with explicit B2B collaboration inbound and outbound and inbound trust about 210.
+    - Only when all partners were read (without O(partner)).
+  returned: when O(partner) is not given
+  type: dict
+  sample: {"bytes": 1470, "limit": 25600, "headroom": 24130, "partners": 3}
+  contains:
+    bytes:
+      description: The estimated size in bytes.
+      type: int
+    limit:
+      description: Microsoft's limit, 25600 bytes.
+      type: int
+    headroom:
+      description: Bytes left under the limit (negative when over).
+      type: int
+    partners:
+      description: How many partner entries were counted.
+      type: int
 external_collaboration:
   description:
     - The external collaboration settings, in M(entra.crosscloud.external_collaboration) words.
@@ -154,42 +178,56 @@ from ansible_collections.entra.crosscloud.plugins.module_utils.inputs import nor
 from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
 from ansible_collections.entra.crosscloud.plugins.module_utils import cross_tenant as ct
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
+from ansible_collections.entra.crosscloud.plugins.module_utils import policy_size as ps
 
 
 def settings_of(obj):
     return access.option_names(dict((g, access.friendly(g, obj.get(g))) for g in access.ALL_SETTINGS.values()))
 
 
-def read_partners(client, only):
-    if only:
-        found = client.get_or_none(ct.partner_path(only), permission=ct.READ_PERMISSION)
-        return [found] if found else []
-    return list(client.paged(ct.PARTNERS, permission=ct.READ_PERMISSION))
+EXPAND_SYNC = "$expand=identitySynchronization"
 
 
-def read_identity_sync(client, partners):
-    """identitySynchronization of every partner, 20 per $batch; 404 means none."""
-    if not partners:
-        return {}
-    answers = client.batch([{"method": "GET", "url": "/" + ct.sync_path(p["tenantId"])} for p in partners])
-    out = {}
-    for partner, answer in zip(partners, answers):
-        if answer["status"] == 200:
-            body = answer["body"] or {}
-            out[partner["tenantId"]] = {"display_name": body.get("displayName"),
-                                        "user_sync_inbound": ct.snake(body.get("userSyncInbound"))}
-        elif answer["status"] in (400, 404):
-            out[partner["tenantId"]] = None  # none configured, or not offered in this cloud
-        else:
-            raise client.batch_error({"method": "GET", "url": "/" + ct.sync_path(partner["tenantId"])}, answer)
-    return out
+def _sync_of(body):
+    if not body:
+        return None
+    return {"display_name": body.get("displayName"), "user_sync_inbound": ct.snake(body.get("userSyncInbound"))}
 
 
-def read_external_collaboration(module, client):
+def read_all(module, client, only):
+    """Everything in one $batch round: the policy, its default, the partners with their identitySynchronization
+    expanded (Microsoft's v1.0 "List partners", example 2: learn.microsoft.com/graph/api/
+    crosstenantaccesspolicy-list-partners), and the external collaboration settings; then any further pages of
+    partners. Returns (policy, default, partners, sync by tenant ID, authorization policy, email method)."""
+    reads = [("policy", "/" + ct.POLICY), ("default", "/" + ct.POLICY + "/default"),
+             ("partners", "/%s?%s" % (ct.partner_path(only) if only else ct.PARTNERS, EXPAND_SYNC))]
+    if module.params["include_external_collaboration"]:
+        reads += [("authz", "/" + co.AUTHZ_PATH), ("email", "/" + co.EMAIL_PATH)]
+    requests_ = [{"method": "GET", "url": url} for _name, url in reads]
+    got = {}
+    for (name, _url), req, answer in zip(reads, requests_, client.batch(requests_)):
+        if name == "partners" and only and answer["status"] == 404:
+            got[name] = {"value": []}
+            continue
+        if answer["status"] != 200:
+            raise client.batch_error(req, answer, permission=ct.READ_PERMISSION)
+        got[name] = answer["body"] or {}
+    page = got["partners"]
+    partners = list(page.get("value") or []) if not only or "value" in page else [page]
+    link = page.get("@odata.nextLink")
+    while link:
+        page = client.get(link, permission=ct.READ_PERMISSION)
+        partners.extend(page.get("value") or [])
+        link = page.get("@odata.nextLink")
+    sync = {}
+    for p in partners:
+        sync[p["tenantId"]] = _sync_of(p.pop("identitySynchronization", None))
+    return got["policy"], got["default"], partners, sync, got.get("authz"), got.get("email")
+
+
+def external_collaboration(module, client, authz, email):
     """The external collaboration settings in external_collaboration's words."""
-    authz = client.get(co.AUTHZ_PATH, permission=ct.READ_PERMISSION)
     out = dict((option, co.to_option(option, authz.get(prop))) for option, (prop, _table) in co.AUTHZ_OPTIONS.items())
-    email = client.get(co.EMAIL_PATH, permission=ct.READ_PERMISSION)
     out["email_otp_for_guests"] = email.get("allowExternalIdToUseEmailOtp")
     if module.params["include_domain_lists"]:
         out["domain_lists_supported"] = co.domain_lists_available(module.cloud)
@@ -211,10 +249,7 @@ def main():
                              "6ba8af09-9774-4419-98d1-7db643f0c384" % module.params["partner"])
     client = module.client
     try:
-        policy = client.get(ct.POLICY, permission=ct.READ_PERMISSION)
-        default = client.get(ct.POLICY + "/default", permission=ct.READ_PERMISSION)
-        partners = read_partners(client, only.lower() if only else None)
-        sync = read_identity_sync(client, partners)
+        policy, default, partners, sync, authz, email = read_all(module, client, only.lower() if only else None)
         result = {
             "changed": False,
             "cloud_settings": {
@@ -225,8 +260,12 @@ def main():
                           "is_service_provider": p.get("isServiceProvider"),
                           "identity_synchronization": sync.get(p["tenantId"])} for p in partners],
         }
+        if not only:
+            size = ps.policy_size(policy, default, partners)
+            result["policy_size"] = {"bytes": size, "limit": ps.LIMIT, "headroom": ps.headroom(size),
+                                     "partners": len(partners)}
         if module.params["include_external_collaboration"]:
-            result["external_collaboration"] = read_external_collaboration(module, client)
+            result["external_collaboration"] = external_collaboration(module, client, authz, email)
     except Exception as exc:  # GraphError / AuthError become one clear failure
         module.fail_from(exc)
     module.exit_json(**result)

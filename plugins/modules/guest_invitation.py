@@ -17,11 +17,17 @@ description:
     updates the user type of existing guests where it differs; removes guests with O(state=absent).
   - Existing guests are found by C(mail), C(otherMails) or C(userPrincipalName) with exact-match filters, 20 per
     JSON batch request.
-    Invitations are sent in batches too; Graph allows 150 invitations per 5 seconds per tenant, and
-    throttled items are retried after the time Graph asks for.
+    Invitations are sent in batches too, paced to Graph's limit of 150 invitations per 5 seconds per tenant;
+    each batch waits until the limit allows all its invitations, so none is throttled (an item throttled
+    anyway, by another client of the tenant, is retried after the time Graph asks for).
+  - With O(token_cache) on, the pace is shared by every task and fork of the run that invites into the same
+    tenant, through a small file (times and counts only) in O(token_cache_dir).
   - Users of a tenant in another Microsoft cloud must be invited by their user principal name (UPN), because
     sign-in by email address does not work across clouds. With O(home_cloud) naming another cloud, the module warns
     unless O(addresses_are_upns=true).
+  - Guests from several home tenants can be invited in one task. O(guests[].home_cloud) and
+    O(guests[].addresses_are_upns) give a guest its own values; O(home_cloud) and O(addresses_are_upns) are the
+    defaults for the others.
   - App-only invitations fail while the tenant lets only admins (or nobody) invite; see
     M(entra.crosscloud.external_collaboration).
 author:
@@ -63,6 +69,15 @@ options:
         description: Re-invite an existing guest so they redeem again (for example after their home account changed).
         type: bool
         default: false
+      home_cloud:
+        description:
+          - The Microsoft cloud this guest's home tenant lives in; defaults to O(home_cloud).
+          - Checked as O(home_cloud) is, before any request.
+        type: str
+      addresses_are_upns:
+        description:
+          - O(guests[].email) is this guest's UPN in their home tenant; defaults to O(addresses_are_upns).
+        type: bool
   redirect_url:
     description:
       - Default landing page after redemption. Defaults to C(https://myapps.microsoft.com/?tenantid=TENANT),
@@ -72,10 +87,14 @@ options:
         password, and no whitespace or control characters anywhere. Anything else is refused before any request.
     type: str
   home_cloud:
-    description: The Microsoft cloud the guests' home tenant lives in, when known.
+    description:
+      - The Microsoft cloud the guests' home tenant lives in, when known.
+      - The default of O(guests[].home_cloud).
     type: str
   addresses_are_upns:
-    description: The addresses are the guests' UPNs in their home tenant (as cross-cloud invitations need).
+    description:
+      - The addresses are the guests' UPNs in their home tenant (as cross-cloud invitations need).
+      - The default of O(guests[].addresses_are_upns).
     type: bool
     default: false
   state:
@@ -98,6 +117,15 @@ EXAMPLES = r'''
       - email: jordan.ellis@tailspin-defense.us
         display_name: Jordan Ellis (Tailspin)
       - email: sam.rivera@northwind.mil
+
+- name: Invite guests from two home tenants in one task, each with its own home cloud
+  entra.crosscloud.guest_invitation:
+    addresses_are_upns: true
+    guests:
+      - email: jordan.ellis@tailspin-defense.us
+        home_cloud: usgov
+      - email: li.wei@fabrikam.cn
+        home_cloud: china
 
 - name: Remove a guest
   entra.crosscloud.guest_invitation:
@@ -153,8 +181,10 @@ diff:
   type: dict
 '''
 
+from ansible_collections.entra.crosscloud.plugins.module_utils import auth
 from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
 from ansible_collections.entra.crosscloud.plugins.module_utils import guests as gu
+from ansible_collections.entra.crosscloud.plugins.module_utils import pacing
 from ansible_collections.entra.crosscloud.plugins.module_utils import permissions as pm
 from ansible_collections.entra.crosscloud.plugins.module_utils.graph import GraphError
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError
@@ -170,6 +200,8 @@ GUEST_SPEC = dict(
     invitation_message=dict(type="str"),
     cc=dict(type="str"),
     reset_redemption=dict(type="bool", default=False),
+    home_cloud=dict(type="str"),
+    addresses_are_upns=dict(type="bool"),
 )
 
 
@@ -249,10 +281,12 @@ def plan(module, found):
     return entries, writes
 
 
-def settle_unknown(client, writes, answers, rounds=3):
+def settle_unknown(client, writes, answers, rounds=3, send=None):
     """Invitations whose outcome is unknown (5xx or a cut connection): look the addresses up and invite
     again only those not found. Re-inviting an address that already has a guest returns that guest, so a
-    guest invited but not yet visible is not duplicated. A reset of redemption is simply sent again."""
+    guest invited but not yet visible is not duplicated. A reset of redemption is simply sent again.
+    send(requests) sends the writes again (default client.batch; apply() paces invitations)."""
+    send = send or client.batch
     for _round in range(rounds):
         unsure = [i for i, a in enumerate(answers) if a.get("outcome_unknown")]
         if not unsure:
@@ -268,7 +302,7 @@ def settle_unknown(client, writes, answers, rounds=3):
                     "status": "Completed" if user.get("externalUserState") == "Accepted" else "PendingAcceptance"}}
             else:
                 resend.append(i)
-        for i, answer in zip(resend, client.batch([writes[i][1] for i in resend]) if resend else []):
+        for i, answer in zip(resend, send([writes[i][1] for i in resend]) if resend else []):
             answers[i] = answer
     return answers
 
@@ -340,9 +374,32 @@ def invitation_refused(module, client, emails):
     return None
 
 
+def invitation_bucket(module, sleep):
+    """The tenant's invitation pace (150 per 5 s): shared through a file in the token cache folder by every
+    task and fork of the run that invites into this tenant, or this run's own when the cache is off.
+    sleep(seconds) is how the bucket waits."""
+    p = module.params
+    store = None
+    if p["token_cache"]:
+        store = pacing.FileStore(pacing.state_path(p["token_cache_dir"] or auth.DEFAULT_CACHE_DIR,
+                                                   module.cloud.graph_url, p["tenant_id"]))
+    return pacing.TokenBucket(gu.INVITE_LIMIT, gu.INVITE_WINDOW, store=store, sleep=sleep)
+
+
 def apply(module, client, writes):
     failures, refused = [], []
-    answers = settle_unknown(client, writes, client.batch([req for _entry, req in writes]))
+    # while the pace makes the invitations wait, earlier new guests are looked up (await_new_guests)
+    watch = gu.NewGuestWatch(client)
+    bucket = invitation_bucket(module, watch.idle)
+
+    def answered(requests_, answers):
+        watch.invited([req["body"]["invitedUserEmailAddress"] for req, answer in zip(requests_, answers)
+                       if gu.is_invitation(req) and 200 <= (answer.get("status") or 0) < 300])
+
+    def send(requests_):
+        return gu.send_writes(client, requests_, bucket, answered)
+
+    answers = settle_unknown(client, writes, send([req for _entry, req in writes]), send=send)
     for (entry, req), answer in zip(writes, answers):
         if answer["status"] >= 300 or answer["status"] == 0:
             entry["changed"] = False
@@ -366,14 +423,16 @@ def apply(module, client, writes):
         else:
             failures.extend("%s: %s" % (entry["email"], client.batch_error(req, answer, gu.WRITE_PERMISSIONS["POST"]))
                             for entry, req, answer in refused)
-    await_new_guests(module, client, [e["email"] for e, r in writes if r["method"] == "POST" and e.get("id")])
+    await_new_guests(module, client, [e["email"] for e, r in writes if r["method"] == "POST" and e.get("id")],
+                     watch.visible)
     return failures
 
 
-def await_new_guests(module, client, addresses):
+def await_new_guests(module, client, addresses, visible=()):
     """Return only once new guests can be found by address: a run (or task) right after this one looks them
-    up, and one that cannot see them yet would invite them again (a second invitation email)."""
-    pending = set(a.lower() for a in addresses)
+    up, and one that cannot see them yet would invite them again (a second invitation email). `visible`:
+    addresses (lower case) already found while the invitations were paced."""
+    pending = set(a.lower() for a in addresses) - set(visible)
 
     def all_visible():
         found = gu.find_by_address(client, sorted(pending))
@@ -384,6 +443,51 @@ def await_new_guests(module, client, addresses):
         module.warn("%d invited guest(s) cannot be found yet after %d s (%s): Microsoft Entra is still replicating "
                     "them; a run within the next minutes may invite them again"
                     % (len(pending), module.params["replication_wait"], ", ".join(sorted(pending))))
+
+
+def home_cloud_of(module, where, name):
+    """The home cloud `name` (option `where`), refused when unknown or when Microsoft does not support B2B
+    between it and this tenant's cloud. Returns (cloud, pair status)."""
+    try:
+        home = module.catalogue.resolve(name)
+    except CloudError as exc:
+        module.fail_json(msg="%s: %s" % (where, exc))
+    status = module.catalogue.pair_status(module.cloud, home)
+    if status == "unsupported":
+        module.fail_json(msg="%s %s: %s" % (where, home.name, module.catalogue.explain_pair(module.cloud, home)))
+    return home, status
+
+
+def check_home_clouds(module):
+    """The home clouds, O(home_cloud) and each O(guests[].home_cloud), checked before any request; a warning
+    for guests from another cloud whose addresses are not said to be UPNs."""
+    p = module.params
+    task_home = home_cloud_of(module, "home_cloud", p["home_cloud"]) if p["home_cloud"] else None
+    own = [g for g in p["guests"] if g.get("home_cloud") is not None or g.get("addresses_are_upns") is not None]
+    if not own:   # the task-level form: one home cloud for every guest
+        if task_home and task_home[1] == "supported" and p["state"] == "present" and not p["addresses_are_upns"]:
+            module.warn("guests from %s are invited into a %s tenant: across clouds they must be invited by their "
+                        "UPN in their home tenant, not an email address; set addresses_are_upns: true once the "
+                        "addresses are UPNs" % (task_home[0].name, module.cloud.name))
+        return
+    by_email = {}   # home cloud name -> addresses of its guests not given as UPNs
+    order = []
+    for i, g in enumerate(p["guests"]):
+        if g.get("home_cloud"):
+            home = home_cloud_of(module, "guests[%d].home_cloud" % i, g["home_cloud"])
+        else:
+            home = task_home
+        upns = p["addresses_are_upns"] if g.get("addresses_are_upns") is None else g["addresses_are_upns"]
+        if home and home[1] == "supported" and not upns:
+            if home[0].name not in by_email:
+                order.append(home[0].name)
+            by_email.setdefault(home[0].name, []).append(g["email"])
+    if p["state"] != "present":
+        return
+    for name in order:
+        module.warn("guests from %s (%s) are invited into a %s tenant: across clouds they must be invited by their "
+                    "UPN in their home tenant, not an email address; set addresses_are_upns: true (for these guests "
+                    "or the task) once the addresses are UPNs" % (name, ", ".join(by_email[name]), module.cloud.name))
 
 
 def main():
@@ -398,18 +502,7 @@ def main():
     )
     validate(module)
     p = module.params
-    if p["home_cloud"]:
-        try:
-            home = module.catalogue.resolve(p["home_cloud"])
-        except CloudError as exc:
-            module.fail_json(msg="home_cloud: %s" % exc)
-        status = module.catalogue.pair_status(module.cloud, home)
-        if status == "unsupported":
-            module.fail_json(msg="home_cloud %s: %s" % (home.name, module.catalogue.explain_pair(module.cloud, home)))
-        if status == "supported" and p["state"] == "present" and not p["addresses_are_upns"]:
-            module.warn("guests from %s are invited into a %s tenant: across clouds they must be invited by their "
-                        "UPN in their home tenant, not an email address; set addresses_are_upns: true once the "
-                        "addresses are UPNs" % (home.name, module.cloud.name))
+    check_home_clouds(module)
     client = module.client
     try:
         found = gu.find_by_address(client, [g["email"] for g in p["guests"]])

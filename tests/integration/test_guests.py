@@ -1,9 +1,14 @@
 """guest_invitation and guest_info through ansible-playbook against the emulator."""
 
 
+import os
+
 import pytest
 
+from tests.conftest import REPO
 from tests.integration.helpers import play, writes
+
+DEMO = os.path.join(REPO, "playbooks", "inventory", "demo")
 
 
 def _invite(name, guests, **args):
@@ -69,6 +74,41 @@ def test_more_than_a_batch_and_throttling(run_playbook, emulator, connection):
     assert len(invites) == 48     # 45 + the 3 throttled items sent again
 
 
+def _invitation_attempts(emulator):
+    return [e for e in emulator.log() if e["method"] == "POST" and e["path"].endswith("/invitations")]
+
+
+def test_many_invitations_are_paced_under_the_rate_limit(run_playbook, emulator, connection):
+    # Graph allows 150 invitations per 5 s per tenant: 320 in one task go 150, 150 and 20, a window apart,
+    # and not one is throttled or sent twice
+    people = [{"email": "guest%03d@example.org" % i} for i in range(320)]
+    run = run_playbook(play(connection("contoso"), [_invite("many", people)]))
+    assert run.rc == 0, run.output[-3000:]
+    res = run.task("many")["result"]
+    assert [g["action"] for g in res["guests"]] == ["invited"] * 320 and all(g["id"] for g in res["guests"])
+    invites = _invitation_attempts(emulator)
+    assert len(invites) == 320 and [e["status"] for e in invites] == [201] * 320
+    assert not [e for e in emulator.log() if e["status"] == 429]
+    assert len(_guests(emulator)) == 320
+    times = sorted(e["time"] for e in invites)
+    assert times[-1] - times[0] >= 10.0        # three windows: the pace, not luck
+    assert all(len([t for t in times if start <= t < start + 5.0]) <= 150 for start in times)
+
+
+def test_tasks_of_a_run_share_the_pace(run_playbook, emulator, connection):
+    # the second task starts while the first one's 150 invitations still fill Graph's window: it waits
+    emulator.replication(0)                     # else the first task's wait for its new guests spaces them out
+    conn = connection("contoso")
+    first = [{"email": "first%03d@example.org" % i} for i in range(150)]
+    second = [{"email": "second%02d@example.org" % i} for i in range(30)]
+    run = run_playbook(play(conn, [_invite("first", first), _invite("second", second)]))
+    assert run.rc == 0, run.output[-3000:]
+    assert all(g["action"] == "invited" for g in run.task("second")["result"]["guests"])
+    invites = _invitation_attempts(emulator)
+    assert len(invites) == 180 and not [e for e in emulator.log() if e["status"] == 429]
+    assert len(_guests(emulator)) == 180
+
+
 def test_cross_cloud_warning_and_unsupported_pair(run_playbook, emulator, connection):
     emulator.as_admin("tailspin_gcch", "PATCH", "/v1.0/policies/authorizationPolicy", {"allowInvitesFrom": "everyone"})
     run = run_playbook(play(connection("tailspin_gcch"), [
@@ -104,6 +144,8 @@ def test_invitations_refused_by_policy_are_reported(run_playbook, emulator, conn
     ([{"email": "a@b.com", "cc": "nope"}], {}, "guests[0].cc"),
     ([{"email": "a@b.com", "redirect_url": "http://x.example"}], {}, "must be an https URL"),
     ([{"email": "a@b.com"}], {"home_cloud": "mars"}, "home_cloud: unknown cloud"),
+    ([{"email": "a@b.com"}, {"email": "c@d.com", "home_cloud": "mars"}, {"email": "e@f.com"}], {"home_cloud": "usgov"},
+     "guests[1].home_cloud: unknown cloud"),
 ])
 def test_bad_input_before_any_request(run_playbook, emulator, connection, guests, extra, needle):
     run = run_playbook(play(connection("contoso"), [_invite("bad", guests, **extra)]))
@@ -127,3 +169,85 @@ def test_guest_info(run_playbook, emulator, connection):
     assert [g["mail"] for g in run.task("pending")["result"]["guests"]] == ["li.wei@fabrikam.cn"]
     lookup = run.task("lookup")["result"]
     assert lookup["guests"][0]["external_user_state"] == "Accepted" and lookup["not_found"] == ["nobody@x.org"]
+
+
+def test_per_guest_home_cloud_is_checked_before_any_request_and_warns_per_guest(run_playbook, emulator, connection):
+    conn = connection("tailspin_gcch")
+    run = run_playbook(play(conn, [_invite("china", [{"email": "a@b.com", "home_cloud": "global"},
+                                                     {"email": "li.wei@fabrikam.cn", "home_cloud": "china"}],
+                                           addresses_are_upns=True)]))
+    res = run.task("china")
+    assert res["status"] == "failed", res["result"]
+    assert res["result"]["msg"].startswith("guests[1].home_cloud china: B2B collaboration between"), res["result"]
+    assert emulator.counts()["graph_requests"] == 0
+    # the task-level values are the defaults; a guest from another cloud not given by UPN is warned about
+    run = run_playbook(play(conn, [_invite("mixed", [
+        {"email": "megan@contoso.com", "home_cloud": "global", "addresses_are_upns": False},
+        {"email": "adele.vance@contoso.com", "home_cloud": "global"},
+        {"email": "sam.rivera@northwind.mil"}], home_cloud="usgov_dod", addresses_are_upns=True)]), check=True)
+    res = run.task("mixed")["result"]
+    assert run.rc == 0, run.output[-3000:]
+    assert [w for w in res.get("warnings", []) if "UPN" in w] == [
+        "guests from global (megan@contoso.com) are invited into a usgov tenant: across clouds they must be invited "
+        "by their UPN in their home tenant, not an email address; set addresses_are_upns: true (for these guests or "
+        "the task) once the addresses are UPNs"]
+    assert writes(emulator) == 0
+
+
+def _guests_role():
+    return [{"name": "guests", "hosts": "tenants", "gather_facts": False, "roles": ["entra.crosscloud.guests"]}]
+
+
+def test_guests_role_looks_up_at_each_home_in_parallel_and_invites_once_per_resource(run_playbook, emulator):
+    # three home tenants (and one outside the inventory) invite into contoso: each home looks its people up on
+    # its own host, and contoso runs exactly one guest_invitation task for all of them
+    guests = [{"resource": "contoso", "home": "tailspin_gcch", "people": ["jordan.ellis@tailspin-defense.us"]},
+              {"resource": "contoso", "home": "fabrikam_cn", "people": ["li.wei@fabrikam.cn", "nobody@fabrikam.cn"]},
+              {"resource": "contoso", "home": "northwind_dod", "people": ["sam.rivera@northwind.mil"]},
+              {"resource": "contoso", "home_cloud": "usgov", "people": ["pat.kim@woodgrove.gov"]},
+              {"resource": "contoso", "home": "tailspin_gcch", "people": ["Jordan.Ellis@tailspin-defense.us"]}]
+    env = {"ENTRA_EMULATOR_DIR": emulator.state_dir}
+    hosts = ("contoso", "fabrikam_cn", "tailspin_gcch", "northwind_dod")
+
+    def check_layout(run):
+        assert run.rc == 0, run.output[-4000:]
+        invites = [r for r in run.results if r["action"].endswith("guest_invitation") and r["status"] != "skipped"]
+        assert [r["host"] for r in invites] == ["contoso"]
+        lookups = dict((r["host"], r) for r in run.results if r["action"].endswith("guest_info"))
+        assert sorted(lookups) == sorted(hosts)     # one lookup task per tenant ...
+        assert sorted(h for h, r in lookups.items() if r["status"] != "skipped") == [
+            "fabrikam_cn", "northwind_dod", "tailspin_gcch"]   # ... run on each home's own host
+        assert lookups["fabrikam_cn"]["result"]["not_found"] == ["nobody@fabrikam.cn"]
+        assert len(lookups["tailspin_gcch"]["result"]["guests"]) == 1    # listed twice, looked up once
+        report = [r for r in run.results if r["task"].endswith("Report invited, existing and skipped people")
+                  and r["host"] == "contoso"][0]["result"]["ansible_facts"]["guests_report"]
+        return invites[0]["result"], report
+
+    run = run_playbook(_guests_role(), inventory=DEMO, env=env, extra_vars={"entra_guests": guests}, check=True)
+    result, report = check_layout(run)
+    assert writes(emulator) == 0
+    assert [(g["email"], g["action"]) for g in result["guests"]] == [
+        ("jordan.ellis@tailspin-defense.us", "invited"), ("li.wei@fabrikam.cn", "invited"),
+        ("sam.rivera@northwind.mil", "invited"), ("pat.kim@woodgrove.gov", "invited")]
+    run = run_playbook(_guests_role(), inventory=DEMO, env=env, extra_vars={"entra_guests": guests})
+    result, report = check_layout(run)
+    assert report == [
+        {"home": "tailspin_gcch", "invited": ["jordan.ellis@tailspin-defense.us"], "existing": [], "skipped": []},
+        {"home": "fabrikam_cn", "invited": ["li.wei@fabrikam.cn"], "existing": [], "skipped": ["nobody@fabrikam.cn"]},
+        {"home": "northwind_dod", "invited": ["sam.rivera@northwind.mil"], "existing": [], "skipped": []},
+        {"home": "usgov", "invited": ["pat.kim@woodgrove.gov"], "existing": [], "skipped": []},
+        {"home": "tailspin_gcch", "invited": ["jordan.ellis@tailspin-defense.us"], "existing": [], "skipped": []}]
+    assert _guests(emulator) == ["jordan.ellis@tailspin-defense.us", "li.wei@fabrikam.cn", "pat.kim@woodgrove.gov",
+                                 "sam.rivera@northwind.mil"]
+    # people found at home were invited by UPN, the outsider as given (and warned about)
+    assert any("from usgov (pat.kim@woodgrove.gov)" in w for w in result.get("warnings", []))
+    # the person missing at home was looked for in the home tenant only
+    asked = set(e["tenant"] for e in emulator.log() if e["batch_item"] and e["method"] == "GET"
+                and "nobody" in (e.get("query") or ""))
+    assert asked == {emulator.tenant("fabrikam_cn")["id"]}
+    since = emulator.log()[-1]["seq"]
+    run = run_playbook(_guests_role(), inventory=DEMO, env=env, extra_vars={"entra_guests": guests})
+    result, report = check_layout(run)
+    assert emulator.counts(since)["graph_writes"] == 0 and result["changed"] is False
+    assert [r["existing"] for r in report][:3] == [["jordan.ellis@tailspin-defense.us"], ["li.wei@fabrikam.cn"],
+                                                   ["sam.rivera@northwind.mil"]]

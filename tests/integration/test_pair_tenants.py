@@ -61,6 +61,10 @@ def paired(pair, emulator, tmp_path_factory):
     return emulator
 
 
+# the partnership role's one task per tenant for its partners
+PARTNERS_TASK = "Enable the partners' clouds, add the partners and set their access and trust, all in one task"
+
+
 def last_seq(emulator):
     log = emulator.log()
     return log[-1]["seq"] if log else 0
@@ -101,13 +105,14 @@ def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(pair, emulator)
     rows = matrix(run)
     assert sorted(rows) == sorted(PAIRS + [(b, a) for a, b in PAIRS])
     assert {(r["status"], r["ok"]) for r in rows.values()} == {("open", True)}
-    # both sides configured: cloud enabled, partner added, explicit in/outbound, on each tenant
+    # both sides configured: cloud enabled, partner added on each tenant; in/outbound (everyone, as the
+    # untouched default) left compact, to inherit it (partnership_compact)
     for a, b in PAIRS:
         for me, other in ((a, b), (b, a)):
             data = emulator.state(me)["data"]["ctap"]
             entry = data["partners"][emulator.tenant(other)["id"]]
-            assert entry["b2bCollaborationInbound"]["usersAndGroups"]["accessType"] == "allowed"
-            assert entry["b2bCollaborationOutbound"]["applications"]["targets"][0]["target"] == "AllApplications"
+            assert entry["b2bCollaborationInbound"] is None and entry["b2bCollaborationOutbound"] is None
+            assert data["default"]["b2bCollaborationInbound"]["usersAndGroups"]["accessType"] == "allowed"
     assert sorted(emulator.state("contoso")["data"]["ctap"]["policy"]["allowedCloudEndpoints"]) == [
         "microsoftonline.us", "partner.microsoftonline.cn"]
     # the DoD partner of GCC High is in the same cloud: no cloud setting for it
@@ -142,8 +147,9 @@ def test_check_mode_on_fresh_tenants_plans_everything_and_writes_nothing(pair, e
     assert emulator.counts()["graph_writes"] == 0
     planned = changed_tasks(run)
     for tenant in TENANTS:
-        assert (tenant, "Add each partner organisation by tenant ID") in planned
-        assert (tenant, "Set inbound and outbound access and trust for each partner") in planned
+        assert (tenant, PARTNERS_TASK) in planned
+        added = one(run, PARTNERS_TASK, tenant)["result"]["partners"]
+        assert added and {p["action"] for p in added} == {"added"}
     # verify reads the state before the predicted changes: it reports, and in check mode does not fail
     rows = matrix(run)
     # nothing is configured yet: across clouds every direction is blocked; GCC High <-> DoD is one
@@ -161,12 +167,14 @@ def test_check_diff_on_a_drifted_tenant_reports_exactly_that_drift(pair, paired,
     run = pair(check=True, diff=True, extra_vars=NO_GUESTS)
     assert run.rc == 0, run.output[-4000:]
     assert emulator.counts()["graph_writes"] == 0
-    assert changed_tasks(run) == [("tailspin_gcch", "Set inbound and outbound access and trust for each partner")]
-    access = one(run, "Set inbound and outbound access and trust for each partner", "tailspin_gcch")["result"]
-    drifted = [r for r in access["results"] if r["changed"]]
+    assert changed_tasks(run) == [("tailspin_gcch", PARTNERS_TASK)]
+    access = one(run, PARTNERS_TASK, "tailspin_gcch")["result"]
+    drifted = [p for p in access["partners"] if p["action"] != "unchanged"]
     assert len(drifted) == 1 and drifted[0]["changed_settings"] == ["b2b_collaboration_outbound"]
-    assert drifted[0]["diff"]["before"]["b2b_collaboration_outbound"]["users_and_groups"]["access"] == "blocked"
-    assert drifted[0]["diff"]["after"]["b2b_collaboration_outbound"]["users_and_groups"]["access"] == "allowed"
+    assert drifted[0]["tenant_id"] == contoso
+    assert access["diff"]["before"][contoso]["b2b_collaboration_outbound"]["users_and_groups"]["access"] == "blocked"
+    # mended compact: back to inheriting the (open) default
+    assert access["diff"]["after"][contoso]["b2b_collaboration_outbound"] is None
     # verify names the setting and the side; the emulator's sign-in simulation blames the same one
     row = matrix(run)[("tailspin_gcch", "contoso")]
     assert (row["status"], row["ok"]) == ("blocked", False)
@@ -206,7 +214,7 @@ def test_unsupported_pair_is_refused_by_preflight_with_no_write_anywhere(pair, e
     assert "(tailspin_gcch <-> fabrikam_cn): B2B collaboration between usgov" in msg and "is not supported" in msg
     counts = emulator.counts()
     assert counts["graph_writes"] == 0
-    assert not results(run, "Add each partner organisation by tenant ID")
+    assert not results(run, PARTNERS_TASK)
 
 
 def test_preflight_lists_every_problem_of_every_tenant_at_once(pair, emulator, tmp_path):
@@ -242,7 +250,7 @@ def test_a_run_cut_off_after_one_side_converges_when_run_again(pair, emulator):
     assert run.rc != 0
     failed = [r for r in run.results if r["status"] == "failed"]
     assert [(r["host"], r["task"].split(" : ")[-1]) for r in failed][0] == (
-        "tailspin_gcch", "Add each partner organisation by tenant ID")
+        "tailspin_gcch", PARTNERS_TASK)
     # the other side went ahead; verify refused to call it done
     assert emulator.tenant("tailspin_gcch")["id"] in partner_ids(emulator, "contoso")
     assert partner_ids(emulator, "tailspin_gcch") == []

@@ -186,12 +186,18 @@ def test_one_side_forgotten_names_every_missing_setting_and_its_side():
     assert "partner_tenant_id: %s on tailspin_gcch" % IDS["contoso"] in fixes
 
 
-def test_unset_cross_cloud_setting_blocks_but_same_cloud_inherits_the_default():
+def test_unset_cross_cloud_setting_inherits_the_default_once_the_partner_is_added():
+    # Microsoft's cross-cloud guide: once the partner is added, the default or its own settings apply
     ec, eg = paired("contoso", "tailspin_gcch", ea={"b2b_collaboration_outbound": OPEN})
+    v = pairing.verdict(side("tailspin_gcch", eg), side("contoso", ec), CAT)
+    assert v["status"] == "open" and v["problems"] == []
+    # the same unset inbound, with a default that blocks: blocked, and the default is named as the source
+    ec = export("contoso", {"tailspin_gcch": {"b2b_collaboration_outbound": OPEN}}, [CAT.resolve("usgov").endpoint],
+                default={"b2b_collaboration_inbound": BLOCKED, "b2b_collaboration_outbound": OPEN})
     v = pairing.verdict(side("tailspin_gcch", eg), side("contoso", ec), CAT)
     assert v["status"] == "blocked"
     assert [(p["side"], p["setting"]) for p in v["problems"]] == [("resource", "b2b_collaboration_inbound")]
-    assert "defaults do not apply across clouds" in v["problems"][0]["message"]
+    assert "the default (the partner entry inherits)" in v["problems"][0]["message"]
     # GCC High <-> DoD is one cloud: no partner entry at all, the defaults decide
     same = pairing.verdict(side("tailspin_gcch", export("tailspin_gcch")), side("northwind_dod", export("northwind_dod")),
                            CAT)
@@ -455,3 +461,97 @@ def test_not_restored_lists_the_baseline_and_clouds_left_on():
     assert pairing.not_restored(baseline) == ["allow_invites_from", "allowed_domains", "email_otp_for_guests"]
     assert pairing.not_restored({}, ["usgov"]) == ["cloud settings (usgov)"]
     assert pairing.not_restored(None) == []
+
+
+def test_policy_size_estimate_for_a_hub_compact_fits_and_explicit_with_long_lists_does_not():
+    spokes = ["spoke%03d" % i for i in range(100)]
+    hub = [{"hub": "hub", "spokes": spokes}]
+    size, problems = pairing.policy_size_problems("hub", hub, compact=True)
+    assert problems == [] and size < 25600
+    # the same hub with every setting explicit: still ~210 bytes an entry, so 100 fit
+    explicit, problems = pairing.policy_size_problems("hub", hub, compact=False)
+    assert problems == [] and explicit > size
+    # long target lists do not fit, and the fix is named
+    groups = [{"group": "2c057a25-45d1-4fe3-a7c8-%012x" % i} for i in range(20)]
+    some = {"users_and_groups": {"access": "allowed", "targets": groups}, "applications": {"access": "allowed"}}
+    heavy = [{"hub": "hub", "spokes": spokes, "hub_settings": {"b2b_collaboration_inbound": some}}]
+    big, problems = pairing.policy_size_problems("hub", heavy, compact=False)
+    assert big > 25600 and len(problems) == 1
+    assert problems[0].startswith("hub: its cross-tenant access policy would be about %d bytes with the run's 100 "
+                                  "partners" % big)
+    assert "partnership_compact: true" in problems[0]
+    # a spoke has one partner: tiny
+    assert pairing.policy_size_problems("spoke001", heavy, compact=False)[0] < 2000
+
+
+# ---- guests: one lookup per home tenant, one invitation task per resource tenant ---------------------
+
+def test_guest_lookups_gathers_a_home_tenants_people_for_every_resource_once():
+    data = [{"resource": "contoso", "home": "tailspin_gcch", "people": ["jordan@t.us", {"email": "x@t.us"}]},
+            {"resource": "northwind_dod", "home": "tailspin_gcch", "people": ["Jordan@t.us", "sam@t.us"]},
+            {"resource": "contoso", "home_cloud": "usgov", "people": ["pat@outside.us"]},
+            {"resource": "tailspin_gcch", "home": "contoso", "people": ["megan@contoso.com"]}]
+    assert pairing.guest_lookups(data, "tailspin_gcch", HOSTS) == ["jordan@t.us", "x@t.us", "sam@t.us"]
+    assert pairing.guest_lookups(data, "contoso", HOSTS) == ["megan@contoso.com"]
+    assert pairing.guest_lookups(data, "northwind_dod", HOSTS) == []
+    assert pairing.guest_lookups(None, "contoso", HOSTS) == []
+    with pytest.raises(pairing.PairingError, match="entra_guests\\[0\\].resource 'ghost'"):
+        pairing.guest_lookups([{"resource": "ghost", "home": "contoso", "people": []}], "contoso", HOSTS)
+
+
+def _found(mail, upn, name=None):
+    return {"mail": mail, "user_principal_name": upn, "display_name": name, "other_mails": []}
+
+
+def test_guest_invites_merges_every_home_into_one_list_with_per_guest_home_cloud():
+    plan = [{"home": "tailspin_gcch", "home_in_run": True, "home_cloud": None,
+             "people": [{"email": "jordan@t.us", "display_name": None, "user_type": None},
+                        {"email": "ghost@t.us", "display_name": None, "user_type": None}]},
+            {"home": None, "home_in_run": False, "home_cloud": "china",
+             "people": [{"email": "li@f.cn", "display_name": "Li", "user_type": "Member"}]},
+            {"home": "tailspin_gcch", "home_in_run": True, "home_cloud": None,
+             "people": [{"email": "JORDAN@t.us", "display_name": None, "user_type": None}]},
+            {"home": "northwind_dod", "home_in_run": True, "home_cloud": None, "people": []}]
+    lookups = {"tailspin_gcch": {"changed": False, "not_found": ["ghost@t.us"],
+                                 "guests": [_found("jordan@t.us", "jordan.e@t.us", "Jordan")]},
+               "northwind_dod": {"skipped": True, "changed": False}}
+    out = pairing.guest_invites(plan, lookups, {"tailspin_gcch": "usgov", "northwind_dod": "usgov_dod"})
+    assert out["guests"] == [
+        {"email": "jordan.e@t.us", "display_name": "Jordan", "home_cloud": "usgov", "addresses_are_upns": True},
+        {"email": "li@f.cn", "display_name": "Li", "user_type": "Member", "home_cloud": "china",
+         "addresses_are_upns": False}]
+    assert out["entries"] == [{"home": "tailspin_gcch", "emails": ["jordan.e@t.us"], "skipped": ["ghost@t.us"]},
+                              {"home": "china", "emails": ["li@f.cn"], "skipped": []},
+                              {"home": "tailspin_gcch", "emails": ["jordan.e@t.us"], "skipped": []},
+                              {"home": "northwind_dod", "emails": [], "skipped": []}]
+    assert out["problems"] == []
+    result = {"guests": [{"email": "jordan.e@t.us", "action": "exists"}, {"email": "li@f.cn", "action": "invited"}]}
+    assert pairing.guest_report(out, result) == [
+        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": ["ghost@t.us"]},
+        {"home": "china", "invited": ["li@f.cn"], "existing": [], "skipped": []},
+        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": []},
+        {"home": "northwind_dod", "invited": [], "existing": [], "skipped": []}]
+    # nobody to invite: the invitation task is skipped
+    assert pairing.guest_report(out, {"skipped": True})[1] == {"home": "china", "invited": [], "existing": [],
+                                                               "skipped": []}
+
+
+def test_guest_invites_names_people_whose_home_did_not_look_them_up_and_refuses_conflicts():
+    person = {"email": "sam@n.mil", "display_name": None, "user_type": None}
+    plan = [{"home": "northwind_dod", "home_in_run": True, "home_cloud": None, "people": [person]},
+            {"home": "tailspin_gcch", "home_in_run": True, "home_cloud": None,
+             "people": [{"email": "other@t.us", "display_name": None, "user_type": None}]}]
+    failed = {"failed": True, "msg": "sign-in failed"}
+    out = pairing.guest_invites(plan, {"northwind_dod": failed, "tailspin_gcch": {"guests": [], "not_found": []}},
+                                {})
+    assert out["guests"] == [] and out["entries"][0] == {"home": "northwind_dod", "emails": [], "skipped": []}
+    assert out["problems"] == [
+        "northwind_dod did not look up sam@n.mil (it failed earlier in this run): not invited",
+        "tailspin_gcch did not look up other@t.us (its entra_guests differs from this tenant's): not invited"]
+    assert pairing.guest_invites(plan[:1], {}, {})["problems"] == [out["problems"][0]]
+    # the same address from two entries with different user types
+    plan = [{"home": None, "home_in_run": False, "home_cloud": "usgov", "people": [person]},
+            {"home": None, "home_in_run": False, "home_cloud": "usgov", "people": [dict(person, user_type="Member")]}]
+    with pytest.raises(pairing.PairingError, match="sam@n.mil is invited twice into this tenant with different "
+                                                   "user_type \\('Guest' for usgov, 'Member' for usgov\\)"):
+        pairing.guest_invites(plan, {}, {})
