@@ -117,7 +117,11 @@ demo: tree
 benchmarks: tree
 	cd $(COLL) && $(BIN)/python benchmarks/token_requests.py
 	cd $(COLL) && $(BIN)/python benchmarks/token_requests.py --latency-ms 100
-	cd $(COLL) && $(BIN)/python benchmarks/pair_tenants.py --spokes 12
+	cd $(COLL) && $(BIN)/python benchmarks/pair_tenants.py --spokes 24 100
+	cd $(COLL) && $(BIN)/python benchmarks/pair_tenants.py --spokes 24 --latency-ms 50 --no-baseline
+	cd $(COLL) && $(BIN)/python benchmarks/guests.py --guests 1000 --uri-guests 200 --latency-ms 0 50
+	cd $(COLL) && $(BIN)/python benchmarks/export.py --partners 500 --synced-every 5 --latency-ms 0 50
+	cd $(COLL) && $(BIN)/python benchmarks/task_cost.py
 	cd $(COLL) && $(BIN)/python benchmarks/chaos.py --seeds 1 2 3 4 5
 
 clean:

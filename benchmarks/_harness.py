@@ -79,8 +79,11 @@ def run_playbook(path, emulator, env=None, args=(), output=False):
     proc = subprocess.run(cmd, capture_output=True, text=True, env=full, timeout=900, check=False)
     seconds = time.time() - t0
     if proc.returncode != 0:
+        fd, log = tempfile.mkstemp(prefix="bench-failed-", suffix=".log")
+        with os.fdopen(fd, "w") as f:
+            f.write(proc.stdout + proc.stderr)
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
-        raise SystemExit("playbook failed: %s" % path)
+        raise SystemExit("playbook failed: %s (whole output in %s)" % (path, log))
     return (seconds, proc.stdout) if output else seconds
 
 

@@ -9,7 +9,11 @@ for each: the first run (converge), the second run (nothing to do) and a --check
 first run with the token cache off as the baseline (a sign-in per task, as modules without a
 shared cache do). Requests are counted from the emulator's own log.
 
-    python benchmarks/pair_tenants.py [--spokes 12] [--latency-ms 0]
+    python benchmarks/pair_tenants.py [--spokes 24 100] [--latency-ms 0] [--forks 10] [--no-baseline]
+
+The per-partner design that came before (one partner and one access_settings task per partner, the
+hub's loops run one after another) is printed from its recorded run on this machine (issue 10), since
+its roles are gone; the token-cache-off first run is measured for the demo inventory only.
 """
 
 import argparse
@@ -73,13 +77,40 @@ def recap(output):
     return total
 
 
-def scenario(label, seed, inventory, pairs, latency_ms):
-    emu = Emulator(seed)
+# The per-partner design (before issue 10), measured on main on this machine, 0 ms added latency:
+# (scenario, run, pairs, graph requests, seconds)
+RECORDED = [("demo inventory", "first run (converge)", 4, 123, 15.0),
+            ("demo inventory", "second run (no change)", 4, 84, 17.0),
+            ("hub + 12 spokes", "first run (converge)", 12, 291, 52.0),
+            ("hub + 12 spokes", "second run (no change)", 12, 197, 52.0),
+            ("hub + 24 spokes", "first run (converge)", 24, 573, 104.0),
+            ("hub + 24 spokes", "second run (no change)", 24, 386, 107.0),
+            ("hub + 40 spokes", "first run (converge)", 40, None, None)]
+
+
+def recorded_rows():
+    rows = []
+    for label, run, pairs, graph, seconds in RECORDED:
+        rows.append({"scenario": label + " [per-partner, recorded]", "run": run, "pairs": pairs,
+                     "graph": graph if graph is not None else "failed at spoke 20: policy over 25 KB",
+                     "graph/pair": "%.1f" % (graph / float(pairs)) if graph else "",
+                     "seconds": "%.1f" % seconds if seconds else "", "s/pair": "%.2f" % (seconds / pairs) if seconds
+                     else ""})
+    return rows
+
+
+DAYS = {"calm": ["--fault-probability", "0", "--replication-delay", "0"],
+        "ordinary": []}   # the emulator's default: 3 % faults, each new object hidden for 1-4 s
+
+
+def scenario(label, seed, inventory, pairs, latency_ms, forks, cache_off=False, day="calm"):
+    emu = Emulator(seed, DAYS[day])
     rows = []
     try:
         runs = [("first run (converge)", [], "true"), ("second run (no change)", [], "true"),
-                ("--check --diff", ["--check", "--diff"], "true"),
-                ("first run, token cache off (baseline)", [], "false")]
+                ("--check --diff", ["--check", "--diff"], "true")]
+        if cache_off:
+            runs.append(("first run, token cache off (baseline)", [], "false"))
         for name, args, cache in runs:
             if name.startswith("first"):
                 emu.reset()
@@ -88,14 +119,17 @@ def scenario(label, seed, inventory, pairs, latency_ms):
             work = tempfile.mkdtemp(prefix="bench-pair-")
             env = {"ENTRA_EMULATOR_DIR": emu.dir, "ENTRA_TOKEN_CACHE_DIR": os.path.join(work, "tokens"),
                    "ENTRA_TOKEN_CACHE": cache, "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
-                   "ANSIBLE_REMOTE_TMP": os.path.join(work, "tmp")}
+                   "ANSIBLE_REMOTE_TMP": os.path.join(work, "tmp"), "ANSIBLE_FORKS": str(forks)}
             seconds, output = run_playbook(PLAYBOOK, emu, env=env, args=["-i", inventory] + args, output=True)
             c = emu.counts()
             rows.append({"scenario": label, "run": name, "pairs": pairs, "task results": recap(output),
-                         "token": c["token_requests"], "discovery": c["discovery_requests"],
+                         "token": c["token_requests"],
+                         "tokens/tenant": "%.1f" % (c["token_requests"] / float(len(c["by_tenant"]) or 1)),
+                         "discovery": c["discovery_requests"],
                          "graph": c["graph_requests"], "writes": c["graph_writes"],
                          "graph/pair": "%.1f" % (c["graph_requests"] / float(pairs)),
-                         "seconds": "%.1f" % seconds, "s/pair": "%.2f" % (seconds / pairs)})
+                         "seconds": "%.1f" % seconds, "s/pair": "%.2f" % (seconds / pairs),
+                         "paths": c["by_method_path"] if name.startswith("second") else None})
     finally:
         emu.stop()
     return rows
@@ -103,16 +137,33 @@ def scenario(label, seed, inventory, pairs, latency_ms):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--spokes", type=int, default=12)
+    p.add_argument("--spokes", type=int, nargs="+", default=[24, 100])
     p.add_argument("--latency-ms", type=int, default=0, help="added latency per request (a real round trip)")
+    p.add_argument("--forks", type=int, default=10, help="ansible forks: tenants configured side by side")
+    p.add_argument("--no-baseline", action="store_true", help="leave out the recorded per-partner rows")
+    p.add_argument("--day", choices=sorted(DAYS), default="calm",
+                   help="calm (no faults, no replication delay: the recorded baseline's day) or ordinary")
+    p.add_argument("--paths", action="store_true", help="print the converged run's Graph requests by path")
     args = p.parse_args()
-    rows = scenario("demo inventory", None, DEMO_INVENTORY, 4, args.latency_ms)
-    seed, inventory = generated(args.spokes, tempfile.mkdtemp(prefix="bench-hub-"))
-    rows += scenario("hub + %d spokes" % args.spokes, seed, inventory, args.spokes, args.latency_ms)
-    print("playbooks/pair_tenants.yml on the emulator, %d ms added per request" % args.latency_ms)
-    print(table(rows, ["scenario", "run", "pairs", "task results", "token", "discovery", "graph", "writes",
-                       "graph/pair", "seconds", "s/pair"]))
-    failures = [r for r in rows if r["run"] in ("second run (no change)", "--check --diff") and r["writes"]]
+    rows = scenario("demo inventory", None, DEMO_INVENTORY, 4, args.latency_ms, args.forks, cache_off=True,
+                    day=args.day)
+    for spokes in args.spokes:
+        seed, inventory = generated(spokes, tempfile.mkdtemp(prefix="bench-hub-"))
+        rows += scenario("hub + %d spokes" % spokes, seed, inventory, spokes, args.latency_ms, args.forks,
+                         day=args.day)
+    if not args.no_baseline and args.latency_ms == 0 and args.day == "calm":
+        rows += recorded_rows()
+    print("playbooks/pair_tenants.yml on the emulator, %s day, %d ms added per request, forks %d"
+          % (args.day, args.latency_ms, args.forks))
+    if args.paths:
+        for r in rows:
+            if r.get("paths"):
+                print("\n%s, %s: Graph requests by method and path" % (r["scenario"], r["run"]))
+                for path, n in sorted(r["paths"].items(), key=lambda kv: -kv[1]):
+                    print("  %5d  %s" % (n, path))
+    print(table(rows, ["scenario", "run", "pairs", "task results", "token", "tokens/tenant", "discovery", "graph",
+                       "writes", "graph/pair", "seconds", "s/pair"]))
+    failures = [r for r in rows if r["run"] in ("second run (no change)", "--check --diff") and r.get("writes")]
     if failures:
         raise SystemExit("FAIL: writes in a run that must not write: %s" % failures)
 

@@ -28,6 +28,8 @@ from ansible_collections.entra.crosscloud.plugins.module_utils.graph import Back
 
 DEFAULT_CACHE_DIR = "~/.cache/entra.crosscloud/tokens"
 REFRESH_MARGIN = 300  # seconds: a token this close to expiry is not reused
+DISCOVERY_TTL = 24 * 3600  # seconds a tenant's OpenID configuration is reused by sign-ins
+DISCOVERY_SUFFIX = "/v2.0/.well-known/openid-configuration"
 
 # AADSTS code -> what to do about it (the service's own text comes first in the message).
 AADSTS_HINTS = {
@@ -95,16 +97,25 @@ def get_access_token(settings, now=None, msal_app_factory=None, refresh=False):
     credential = _credential(settings)
     now = time.time() if now is None else now
     path = cache_path(settings, credential) if settings.token_cache else None
+    cached = _read_cache(path) if path else None
     if path and refresh:
         _forget(path)
-    elif path:
-        cached = _read_cache(path)
-        if cached and cached["expires_on"] > now + REFRESH_MARGIN:
-            return cached["access_token"], "cache"
-    result = _acquire(settings, credential, msal_app_factory)
+    elif cached and cached["expires_on"] > now + REFRESH_MARGIN:
+        return cached["access_token"], "cache"
+    # the tenant's OpenID configuration rides along in the token file: a sign-in after expiry skips discovery
+    discovery = Discovery(settings, cached.get("discovery") if cached else None, now) if path else None
+    try:
+        result = _acquire(settings, credential, msal_app_factory, discovery)
+    except AuthError:
+        if discovery is not None and discovery.served:
+            _forget(path)  # the cached configuration may be what failed: the next sign-in reads it afresh
+        raise
     token = result["access_token"]
     if path:
-        _write_cache(path, {"access_token": token, "expires_on": now + int(result.get("expires_in", 3599))})
+        data = {"access_token": token, "expires_on": now + int(result.get("expires_in", 3599))}
+        if discovery is not None and discovery.entry:
+            data["discovery"] = discovery.entry
+        _write_cache(path, data)
     return token, "identity_provider"
 
 
@@ -250,6 +261,67 @@ def _write_cache(path, data):
         pass  # a cache we cannot write only costs a token request next time
 
 
+class Discovery:
+    """The tenant discovery (OpenID configuration) a sign-in makes, answered from the token cache file.
+
+    MSAL reads {authority}/v2.0/.well-known/openid-configuration before every token request; its answer
+    for a tenant hardly ever changes, so it is kept for DISCOVERY_TTL seconds in the credential's token
+    file (named by the HMAC of the sign-in host, tenant, client, scope and credential), with the URL it
+    came from. An entry is used only for that exact URL of these settings' own authority host, and only
+    while TLS is verified: nothing read over unchecked TLS is kept, as it says where the credential goes.
+    """
+
+    def __init__(self, settings, entry=None, now=None):
+        self.authority_host = settings.authority_host.lower()
+        self.url = (settings.authority + DISCOVERY_SUFFIX).lower()
+        self.enabled = bool(settings.verify)
+        self.now = time.time() if now is None else now
+        self.entry = entry if self.enabled and self._valid(entry) else None
+        self.served = False
+
+    def _valid(self, entry):
+        try:
+            doc = entry["document"]
+            return (entry.get("url") == self.url and isinstance(entry.get("expires_on"), (int, float))
+                    and entry["expires_on"] > self.now and isinstance(doc, dict)
+                    and isinstance(doc.get("token_endpoint"), str) and self._same_host(doc["token_endpoint"]))
+        except (TypeError, KeyError, AttributeError):
+            return False
+
+    def _same_host(self, url):
+        return url.lower().startswith(self.authority_host + "/")
+
+    def mine(self, method, url):
+        """True when this request is the tenant discovery of these settings' authority."""
+        return self.enabled and str(method).upper() == "GET" and str(url).lower() == self.url
+
+    def cached_response(self, url):
+        """A requests.Response with the cached configuration, as MSAL reads it, or None."""
+        if not self.entry:
+            return None
+        import requests
+        resp = requests.Response()
+        resp.status_code = 200
+        resp._content = json.dumps(self.entry["document"]).encode("utf-8")
+        resp.encoding = "utf-8"
+        resp.url = url
+        resp.headers["Content-Type"] = "application/json; charset=utf-8"
+        self.served = True
+        return resp
+
+    def store(self, resp):
+        """Keep a 200 answer that is a configuration of this sign-in host (token endpoint on the same host)."""
+        if resp.status_code != 200:
+            return
+        try:
+            doc = json.loads(resp.text)
+        except (ValueError, TypeError):
+            return
+        entry = {"url": self.url, "expires_on": self.now + DISCOVERY_TTL, "document": doc}
+        if self._valid(entry):
+            self.entry = entry
+
+
 def _credential(settings):
     if settings.client_certificate_path:
         return _certificate_credential(settings)
@@ -319,37 +391,45 @@ def _sha1_thumbprint(cert_pem):
     return hashlib.sha1(base64.b64decode(body)).hexdigest()  # nosec: the x5t thumbprint is SHA-1 by definition
 
 
-def _http_client(settings):
+def _http_client(settings, discovery=None):
     import requests
 
     class _VerifyingSession(requests.Session):
-        """Passes verify/timeout on every request (REQUESTS_CA_BUNDLE would override Session.verify) and
+        """Passes verify/timeout on every request (REQUESTS_CA_BUNDLE would override Session.verify),
         retries transient failures of discovery and of the token endpoint (a client-credentials token
-        request can be sent twice: it creates nothing)."""
+        request can be sent twice: it creates nothing), and answers the tenant discovery of its own
+        authority from the token cache (Discovery) while the cached answer is fresh."""
 
         def request(self, method, url, **kwargs):
             kwargs.setdefault("verify", settings.verify)
             kwargs.setdefault("timeout", settings.timeout)
+            mine = discovery is not None and discovery.mine(method, url)
+            cached = discovery.cached_response(url) if mine else None
+            if cached is not None:
+                return cached
             parent = super(_VerifyingSession, self)
-            return send_with_retries(parent, method, url, settings.backoff(), **kwargs)
+            resp = send_with_retries(parent, method, url, settings.backoff(), **kwargs)
+            if mine:
+                discovery.store(resp)
+            return resp
 
     return _VerifyingSession()
 
 
-def _msal_app(settings, credential):
+def _msal_app(settings, credential, discovery=None):
     import msal
     kwargs = {}
     if not is_microsoft_login_host(settings.authority_host):
         kwargs["instance_discovery"] = False  # else MSAL calls login.microsoftonline.com first
     return msal.ConfidentialClientApplication(
         settings.client_id, client_credential=credential, authority=settings.authority,
-        http_client=_http_client(settings), **kwargs)
+        http_client=_http_client(settings, discovery), **kwargs)
 
 
-def _acquire(settings, credential, msal_app_factory=None):
-    factory = msal_app_factory or _msal_app
+def _acquire(settings, credential, msal_app_factory=None, discovery=None):
     try:
-        app = factory(settings, credential)
+        app = msal_app_factory(settings, credential) if msal_app_factory else _msal_app(settings, credential,
+                                                                                        discovery)
         result = app.acquire_token_for_client(scopes=[settings.scope])
     except ValueError as exc:
         # MSAL raises ValueError when discovery fails; the service's JSON error is in the text of

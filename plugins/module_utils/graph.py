@@ -27,6 +27,7 @@ __metaclass__ = type
 
 import json
 import random
+import threading
 import time
 import uuid
 
@@ -61,10 +62,12 @@ class RetryStats:
     def __init__(self):
         self.count = 0
         self.events = []
+        self._lock = threading.Lock()  # requests may run side by side (concurrent $batch reads)
 
     def record(self, what, reason, delay):
-        self.count += 1
-        self.events.append("%s: %s; retry %d after %.1f s" % (what, reason, self.count, delay))
+        with self._lock:
+            self.count += 1
+            self.events.append("%s: %s; retry %d after %.1f s" % (what, reason, self.count, delay))
 
 
 class Backoff:

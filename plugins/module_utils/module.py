@@ -18,7 +18,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import (
     CloudError, is_guid, load_catalogue)
-from ansible_collections.entra.crosscloud.plugins.module_utils import auth, inputs, permissions
+from ansible_collections.entra.crosscloud.plugins.module_utils import auth, inputs
 from ansible_collections.entra.crosscloud.plugins.module_utils.graph import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, COLLECTION_VERSION, DEFAULT_REPLICATION_WAIT, DEFAULT_RETRY_BUDGET,
     Backoff, GraphClient, GraphError, ReadOnlyError, RetryStats)
@@ -249,6 +249,8 @@ class EntraModule(AnsibleModule):
             needs = [(needs, any_of)]
         if not needs:
             return
+        # only modules that write check permissions: the others do not compile this module_util
+        from ansible_collections.entra.crosscloud.plugins.module_utils import permissions
         claims = self.token_claims()
         roles = permissions.roles_of(claims)
         if roles is None:
