@@ -201,17 +201,28 @@ def test_cross_cloud_needs_every_piece_on_both_sides(emulator):
     assert _redeem(emulator, "tailspin_gcch", "adele.vance@contoso.com")["allowed"] is True
 
 
-def test_cross_cloud_partner_without_explicit_settings_is_blocked(emulator):
+def test_cross_cloud_partner_without_explicit_settings_inherits_the_default(emulator):
+    # Microsoft's cross-cloud settings guide: once each side has added the other, the default settings (or
+    # specific ones) apply; a tenant in another cloud that is not a partner stays blocked
     emulator.as_admin("tailspin_gcch", "PATCH", "/v1.0/policies/authorizationPolicy", {"allowInvitesFrom": "everyone"})
     _invite(emulator, "tailspin_gcch", "adele.vance@contoso.com")
     for me, other, ep in (("contoso", "tailspin_gcch", "microsoftonline.us"),
                           ("tailspin_gcch", "contoso", "microsoftonline.com")):
         emulator.as_admin(me, "PATCH", "/v1.0" + CTAP, {"allowedCloudEndpoints": [ep]})
         emulator.as_admin(me, "POST", "/v1.0" + CTAP + "/partners", {"tenantId": emulator.tenant(other)["id"]})
-    result = _redeem(emulator, "tailspin_gcch", "adele.vance@contoso.com")
+    assert _redeem(emulator, "tailspin_gcch", "adele.vance@contoso.com", accept=False)["allowed"] is True
+    # the home tenant's default blocks going out: the inheriting partner is blocked with it
+    emulator.as_admin("contoso", "PATCH", "/v1.0" + CTAP + "/default", {"b2bCollaborationOutbound": _b2b("blocked")})
+    result = _redeem(emulator, "tailspin_gcch", "adele.vance@contoso.com", accept=False)
     assert result["allowed"] is False
-    assert {r["setting"] for r in result["reasons"]} == {"b2bCollaborationOutbound", "b2bCollaborationInbound"}
+    assert {r["setting"] for r in result["reasons"]} == {"b2bCollaborationOutbound"}
     assert result["aadsts"] == 500212
+    # without the partner entry, B2B with the other cloud's tenant is blocked whatever the default
+    emulator.as_admin("contoso", "PATCH", "/v1.0" + CTAP + "/default", {"b2bCollaborationOutbound": _b2b("allowed")})
+    emulator.as_admin("tailspin_gcch", "DELETE", "/v1.0" + CTAP + "/partners/" + emulator.tenant("contoso")["id"])
+    result = _redeem(emulator, "tailspin_gcch", "adele.vance@contoso.com", accept=False)
+    assert result["allowed"] is False and "partner" in {r["setting"] for r in result["reasons"]}
+    assert result["aadsts"] == 1000104
 
 
 def test_cross_cloud_invite_must_use_upn(emulator):
