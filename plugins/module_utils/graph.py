@@ -470,6 +470,10 @@ class GraphClient:
     def paged(self, path, params=None, api="v1.0", headers=None, permission=None):
         """Yield every item of a collection, following @odata.nextLink (same host only)."""
         page = self.get(path, params=params, api=api, headers=headers, permission=permission)
+        return self.pages_from(page, headers=headers, permission=permission)
+
+    def pages_from(self, page, headers=None, permission=None):
+        """Yield every item of a collection from its first page (read already, e.g. in a $batch) on."""
         while True:
             yield from (page or {}).get("value", [])
             link = (page or {}).get("@odata.nextLink")

@@ -213,12 +213,8 @@ def read_all(module, client, only):
             raise client.batch_error(req, answer, permission=ct.READ_PERMISSION)
         got[name] = answer["body"] or {}
     page = got["partners"]
-    partners = list(page.get("value") or []) if not only or "value" in page else [page]
-    link = page.get("@odata.nextLink")
-    while link:
-        page = client.get(link, permission=ct.READ_PERMISSION)
-        partners.extend(page.get("value") or [])
-        link = page.get("@odata.nextLink")
+    partners = list(client.pages_from(page, permission=ct.READ_PERMISSION)) if not only or "value" in page \
+        else [page]
     sync = {}
     for p in partners:
         sync[p["tenantId"]] = _sync_of(p.pop("identitySynchronization", None))

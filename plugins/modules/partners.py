@@ -310,12 +310,7 @@ def read_policy(client):
         if answer["status"] != 200:
             raise client.batch_error(req, answer, permission=ct.READ_PERMISSION)
     policy, default, page = (a["body"] or {} for a in answers)
-    partners = list(page.get("value") or [])
-    link = page.get("@odata.nextLink")
-    while link:
-        page = client.get(link, permission=ct.READ_PERMISSION)
-        partners.extend(page.get("value") or [])
-        link = page.get("@odata.nextLink")
+    partners = list(client.pages_from(page, permission=ct.READ_PERMISSION))
     return policy, default, dict((str(p.get("tenantId", "")).lower(), p) for p in partners)
 
 
