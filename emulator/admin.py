@@ -43,6 +43,18 @@ def _route(emu, method, path, query, data):
         emu.reset()
         return 204, {}, None
     m = re.match(r"^/_emulator/snapshots/([A-Za-z0-9_.-]+)(/restore)?$", path)
+    if m and not m.group(2) and method == "GET":
+        # a snapshot as JSON, so that another emulator started from the same seed can take it (PUT)
+        if m.group(1) not in emu.snapshots:
+            return 404, {}, {"error": "no snapshot %s" % m.group(1)}
+        return 200, {}, {"tenants": emu.snapshots[m.group(1)]}
+    if m and not m.group(2) and method == "PUT":
+        tenants = data["tenants"]
+        unknown = sorted(set(tenants) - set(emu.state.tenants))
+        if unknown:
+            return 400, {}, {"error": "tenants not in this emulator's seed: %s" % ", ".join(unknown)}
+        emu.snapshots[m.group(1)] = tenants
+        return 204, {}, None
     if m and method == "POST":
         if not m.group(2):
             emu.snapshots[m.group(1)] = emu.state.snapshot()

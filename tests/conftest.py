@@ -74,6 +74,13 @@ class Emulator:
     def snapshot(self, name):
         self.admin("POST", "/_emulator/snapshots/%s" % name)
 
+    def get_snapshot(self, name):
+        """A snapshot's tenant data, to hand to another emulator of the same seed (put_snapshot)."""
+        return self.admin("GET", "/_emulator/snapshots/%s" % name)["tenants"]
+
+    def put_snapshot(self, name, tenants):
+        self.admin("PUT", "/_emulator/snapshots/%s" % name, {"tenants": tenants})
+
     def restore(self, name):
         """Back to a snapshot, as reset() goes back to the seed."""
         self.admin("POST", "/_emulator/snapshots/%s/restore" % name)
@@ -178,3 +185,15 @@ def emulator(emulator_session):
     """The session's emulator, reset to the demo seed and its start-time day (state, log, faults, delay)."""
     emulator_session.reset()
     return emulator_session
+
+
+@pytest.fixture
+def connection(emulator):
+    """Module connection options for a demo tenant: connection('contoso') -> dict."""
+    def opts(name, **over):
+        t = emulator.tenant(name)
+        d = {"tenant_id": t["id"], "client_id": t["client_id"], "client_secret": t["client_secret"],
+             "cloud": t["cloud"]}
+        d.update(over)
+        return d
+    return opts

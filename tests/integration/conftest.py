@@ -73,15 +73,3 @@ def run_playbook(tmp_path, emulator):
             results = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
         return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, results)
     return run
-
-
-@pytest.fixture
-def connection(emulator):
-    """Module connection options for a demo tenant: connection('contoso') -> dict."""
-    def opts(name, **over):
-        t = emulator.tenant(name)
-        d = {"tenant_id": t["id"], "client_id": t["client_id"], "client_secret": t["client_secret"],
-             "cloud": t["cloud"]}
-        d.update(over)
-        return d
-    return opts

@@ -4,6 +4,8 @@ Every verdict of the verify role is cross-checked with the emulator's own redemp
 which evaluates both tenants' stored settings the way Entra does at sign-in.
 """
 
+import fcntl
+import json
 import os
 import shutil
 
@@ -11,6 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.integration.conftest import PlaybookRun
 
 PLAYBOOKS = os.path.join(REPO, "playbooks")
 INVENTORY = os.path.join(PLAYBOOKS, "inventory", "demo")
@@ -29,7 +32,6 @@ GUESTS = [("contoso", "jordan.ellis@tailspin-defense.us"), ("contoso", "li.wei@f
 NO_GUESTS = {"entra_invite_guests": False}
 # verify's setting names -> the emulator redemption simulation's
 # one xdist worker runs them all: they share the paired snapshot, made once (make integration uses loadgroup)
-pytestmark = pytest.mark.xdist_group("pair_tenants")
 SETTING_NAMES = {"cloud_settings": "allowedCloudEndpoints", "partner": "partner",
                  "b2b_collaboration_outbound": "b2bCollaborationOutbound",
                  "b2b_collaboration_inbound": "b2bCollaborationInbound", "domain_list": "domain_list"}
@@ -48,14 +50,29 @@ def pair(run_playbook, emulator):
 
 
 @pytest.fixture
-def paired(pair, emulator, tmp_path_factory):
-    """The demo tenants as pair_tenants.yml leaves them: paired once per test session, then restored from
-    an emulator snapshot (log cleared), so each test starts from the same converged state. The pairing
-    run keeps its tokens apart, so the test's own runs sign in as a fresh run would."""
+def paired(pair, emulator, tmp_path_factory, worker_id):
+    """The demo tenants as pair_tenants.yml leaves them, then restored from an emulator snapshot (log
+    cleared) for each test, so each starts from the same converged state. The pairing run is made once
+    per session: the first xdist worker to need it runs it and leaves the snapshot, its results and counts
+    in the session's shared temp folder; the others load that (same seed, same tenant IDs). The pairing run
+    keeps its tokens apart, so the test's own runs sign in as a fresh run would."""
     if not getattr(emulator, "paired_snapshot", False):
-        run = pair(env={"ENTRA_TOKEN_CACHE_DIR": str(tmp_path_factory.mktemp("pairing-tokens"))})
-        assert run.rc == 0, run.output[-4000:]
-        emulator.snapshot("paired")
+        base = tmp_path_factory.getbasetemp()
+        shared = (base.parent if worker_id != "master" else base) / "paired-demo-tenants.json"
+        with open(str(shared) + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if shared.exists():
+                saved = json.loads(shared.read_text())
+                emulator.put_snapshot("paired", saved["tenants"])
+            else:
+                run = pair(env={"ENTRA_TOKEN_CACHE_DIR": str(tmp_path_factory.mktemp("pairing-tokens"))})
+                assert run.rc == 0, run.output[-4000:]
+                emulator.snapshot("paired")
+                saved = {"run": {"rc": run.rc, "stdout": run.stdout, "stderr": run.stderr, "results": run.results},
+                         "counts": emulator.counts(), "tenants": emulator.get_snapshot("paired")}
+                shared.write_text(json.dumps(saved))
+        # the first run on fresh tenants is itself under test (test_fresh_tenants_...): keep what it showed
+        emulator.pairing_run, emulator.pairing_counts = PlaybookRun(**saved["run"]), saved["counts"]
         emulator.paired_snapshot = True
     emulator.restore("paired")
     return emulator
@@ -99,8 +116,9 @@ def partner_ids(emulator, tenant):
     return sorted(emulator.state(tenant)["data"]["ctap"]["partners"])
 
 
-def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(pair, emulator):
-    run = pair()
+def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(paired, emulator):
+    """The run that made the `paired` snapshot, on the demo tenants as seeded, and the state it left."""
+    run = emulator.pairing_run
     assert run.rc == 0, run.output[-5000:]
     rows = matrix(run)
     assert sorted(rows) == sorted(PAIRS + [(b, a) for a, b in PAIRS])
@@ -128,8 +146,7 @@ def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(pair, emulator)
     summary = "\n".join(one(run, "What changed, who can collaborate where, who was invited")["result"]["msg"])
     assert "tailspin_gcch <- contoso: invited megan.bowen@contoso.com" in summary
     assert "contoso -> fabrikam_cn: open [ok]" in summary and "fabrikam_cn -> contoso: open [ok]" in summary
-    counts = emulator.counts()
-    assert counts["token_requests"] == len(TENANTS)          # one sign-in per tenant for the whole run
+    assert emulator.pairing_counts["token_requests"] == len(TENANTS)   # one sign-in per tenant for the whole run
 
 
 def test_second_run_changes_nothing_and_writes_nothing(pair, paired, emulator):

@@ -2,13 +2,11 @@
 outside this collection are not deleted unless the user says so, and nothing is written on any tenant
 before that is decided. Same demo tenants, pairing snapshot and fixtures as test_pair_tenants."""
 
-import pytest
 
-# the fixtures are shared so the demo tenants are paired once per session (one xdist group)
+# the same fixtures: the demo tenants are paired once per worker (make integration: --dist loadfile)
 from tests.integration.test_pair_tenants import (  # noqa: F401  pylint: disable=unused-import
     BLOCK_ALL, CTAP, TENANTS, last_seq, one, pair, paired, partner_ids)
 
-pytestmark = pytest.mark.xdist_group("pair_tenants")
 REFUSAL = "Stop before any write if an entry holds settings pair_tenants did not make"
 SUMMARY = "What was removed, and what stays as pair_tenants set it"
 SYNC = {"displayName": "HR directory sync", "userSyncInbound": {"isSyncAllowed": True}}

@@ -23,10 +23,10 @@ def _graph(emulator, since=0):
     return [e for e in emulator.log(since) if e["kind"] == "graph"]
 
 
-def test_partner_returns_only_once_the_new_partner_can_be_read(run_playbook, emulator, connection):
+def test_partner_returns_only_once_the_new_partner_can_be_read(run_in_place, emulator, connection):
     _delay(emulator, 6)
     woodgrove = emulator.tenant("woodgrove_gcc")["id"]       # same cloud: no cloud setting needed
-    run = run_playbook(play(connection("contoso"), [_task("add", "partner", partner_tenant_id=woodgrove)]))
+    run = run_in_place(play(connection("contoso"), [_task("add", "partner", partner_tenant_id=woodgrove)]))
     assert run.rc == 0, run.output
     res = run.task("add")["result"]
     assert res["changed"] is True and res["partner"]["tenant_id"] == woodgrove and res["retries"] >= 1
@@ -37,10 +37,10 @@ def test_partner_returns_only_once_the_new_partner_can_be_read(run_playbook, emu
     assert [e["method"] for e in _graph(emulator) if e["write"]] == ["POST"]
 
 
-def test_readme_partner_then_access_settings_with_a_15_s_replication_delay(run_playbook, emulator, connection):
+def test_readme_partner_then_access_settings_with_a_15_s_replication_delay(run_in_place, emulator, connection):
     _delay(emulator, 15)
     tailspin = emulator.tenant("tailspin_gcch")["id"]
-    run = run_playbook(play(connection("contoso"), [
+    run = run_in_place(play(connection("contoso"), [
         _task("clouds", "cloud_settings", clouds=["usgov"]),
         _task("partner", "partner", partner_tenant_id=tailspin),
         _task("access", "access_settings", partner=tailspin, b2b_collaboration_inbound=OPEN,
@@ -52,9 +52,9 @@ def test_readme_partner_then_access_settings_with_a_15_s_replication_delay(run_p
 
 
 def test_access_settings_for_a_partner_never_added_names_replication_and_writes_nothing(
-        run_playbook, emulator, connection):
+        run_in_place, emulator, connection):
     woodgrove = emulator.tenant("woodgrove_gcc")["id"]
-    run = run_playbook(play(connection("contoso", replication_wait=2), [
+    run = run_in_place(play(connection("contoso", replication_wait=2), [
         _task("access", "access_settings", partner=woodgrove, b2b_collaboration_inbound=OPEN)]))
     assert run.task("access")["status"] == "failed"
     res = run.task("access")["result"]
@@ -63,12 +63,12 @@ def test_access_settings_for_a_partner_never_added_names_replication_and_writes_
     assert writes(emulator) == 0
 
 
-def test_a_partner_post_applied_then_cut_off_is_not_sent_twice(run_playbook, emulator, connection):
+def test_a_partner_post_applied_then_cut_off_is_not_sent_twice(run_in_place, emulator, connection):
     _delay(emulator, 4)
     woodgrove = emulator.tenant("woodgrove_gcc")["id"]
     emulator.faults({"host": "graph", "method": "POST", "path": "partners$", "status": "drop", "when": "after",
                      "times": 1})
-    run = run_playbook(play(connection("contoso"), [_task("add", "partner", partner_tenant_id=woodgrove)]))
+    run = run_in_place(play(connection("contoso"), [_task("add", "partner", partner_tenant_id=woodgrove)]))
     assert run.rc == 0, run.output
     assert run.task("add")["result"]["changed"] is True
     posts = [(e["status"], e["fault"]) for e in _graph(emulator) if e["method"] == "POST"]
@@ -78,11 +78,11 @@ def test_a_partner_post_applied_then_cut_off_is_not_sent_twice(run_playbook, emu
     assert list(emulator.state("contoso")["data"]["ctap"]["partners"]) == [woodgrove]
 
 
-def test_an_invitation_applied_then_answered_503_is_not_duplicated(run_playbook, emulator, connection):
+def test_an_invitation_applied_then_answered_503_is_not_duplicated(run_in_place, emulator, connection):
     _delay(emulator, 3)
     emulator.faults({"host": "graph", "method": "POST", "path": "/invitations$", "status": 503, "when": "after",
                      "times": 1})
-    run = run_playbook(play(connection("contoso"), [
+    run = run_in_place(play(connection("contoso"), [
         _task("invite", "guest_invitation", guests=[{"email": "jordan.ellis@tailspin-defense.us"}])]))
     assert run.rc == 0, run.output
     entry = run.task("invite")["result"]["guests"][0]
@@ -92,11 +92,11 @@ def test_an_invitation_applied_then_answered_503_is_not_duplicated(run_playbook,
     assert len(guests) == 1 and guests[0]["id"] == entry["id"]
 
 
-def test_transient_failures_are_retried_counted_and_listed_at_vvv(run_playbook, emulator, connection):
+def test_transient_failures_are_retried_counted_and_listed_at_vvv(run_in_place, emulator, connection):
     emulator.faults({"host": "graph", "method": "GET", "status": 502, "times": 1},
                     {"host": "graph", "method": "GET", "status": 429, "retry_after": 1, "times": 1},
                     {"host": "login", "status": "drop", "times": 1})
-    run = run_playbook(play(connection("contoso"), [_task("read", "cross_tenant_access_info")]), args=("-vvv",))
+    run = run_in_place(play(connection("contoso"), [_task("read", "cross_tenant_access_info")]), args=("-vvv",))
     assert run.rc == 0, run.output[-3000:]
     res = run.task("read")["result"]
     # the dropped sign-in, then the two failed reads: items of the module's one $batch, re-sent together
@@ -106,14 +106,14 @@ def test_transient_failures_are_retried_counted_and_listed_at_vvv(run_playbook, 
     gets = [e for e in emulator.log() if e["batch_item"] and e["method"] == "GET"]
     assert sorted(e["status"] for e in gets if e["status"] != 200) == [429, 502]
     emulator.faults({"host": "graph", "method": "GET", "status": 503, "times": 1})
-    run = run_playbook(play(connection("contoso"), [_task("read", "cross_tenant_access_info")]))
+    run = run_in_place(play(connection("contoso"), [_task("read", "cross_tenant_access_info")]))
     res = run.task("read")["result"]
     assert res["retries"] == 1 and "retry_log" not in res
 
 
-def test_retry_budget_zero_fails_on_the_first_transient_answer(run_playbook, emulator, connection):
+def test_retry_budget_zero_fails_on_the_first_transient_answer(run_in_place, emulator, connection):
     emulator.faults({"host": "graph", "method": "GET", "status": 503, "times": 1})
-    run = run_playbook(play(connection("contoso"), [_task("read", "cloud_settings", clouds=["usgov"])]),
+    run = run_in_place(play(connection("contoso"), [_task("read", "cloud_settings", clouds=["usgov"])]),
                        env={"ENTRA_RETRY_BUDGET": "0"})
     assert run.task("read")["status"] == "failed"
     res = run.task("read")["result"]
@@ -121,9 +121,9 @@ def test_retry_budget_zero_fails_on_the_first_transient_answer(run_playbook, emu
     assert writes(emulator) == 0
 
 
-def test_a_cached_token_graph_refuses_is_dropped_and_renewed_once(run_playbook, emulator, connection, tmp_path):
+def test_a_cached_token_graph_refuses_is_dropped_and_renewed_once(run_in_place, emulator, connection, tmp_path):
     conn = connection("contoso")
-    assert run_playbook(play(conn, [_task("read", "cross_tenant_access_info")])).rc == 0
+    assert run_in_place(play(conn, [_task("read", "cross_tenant_access_info")])).rc == 0
     cache_dir = tmp_path / "token-cache"
     files = glob.glob(str(cache_dir / "*.json"))
     assert len(files) == 1
@@ -134,7 +134,7 @@ def test_a_cached_token_graph_refuses_is_dropped_and_renewed_once(run_playbook, 
     with open(files[0], "w") as f:
         json.dump(cached, f)
     since = emulator.log()[-1]["seq"]
-    run = run_playbook(play(conn, [_task("read", "cross_tenant_access_info"), _task("again", "cross_tenant_access_info")]))
+    run = run_in_place(play(conn, [_task("read", "cross_tenant_access_info"), _task("again", "cross_tenant_access_info")]))
     assert run.rc == 0, run.output[-3000:]
     assert run.task("read")["result"]["retries"] == 1 and run.task("again")["result"]["retries"] == 0
     assert emulator.counts(since)["token_requests"] == 1          # signed in once, and the new token was cached
@@ -143,12 +143,12 @@ def test_a_cached_token_graph_refuses_is_dropped_and_renewed_once(run_playbook, 
     assert os.path.basename(files[0]) in os.listdir(cache_dir)
 
 
-def test_validate_certs_false_warns_on_every_task(run_playbook, emulator, connection):
+def test_validate_certs_false_warns_on_every_task(run_in_place, emulator, connection):
     conn = connection("contoso", validate_certs=False)
-    run = run_playbook(play(conn, [_task("one", "cross_tenant_access_info"), _task("two", "cross_tenant_access_info")]))
+    run = run_in_place(play(conn, [_task("one", "cross_tenant_access_info"), _task("two", "cross_tenant_access_info")]))
     assert run.rc == 0, run.output[-3000:]
     for name in ("one", "two"):
         warnings = run.task(name)["result"].get("warnings", [])
         assert any("validate_certs is false" in w and "ca_path" in w for w in warnings), warnings
-    run = run_playbook(play(connection("contoso"), [_task("checked", "cross_tenant_access_info")]))
+    run = run_in_place(play(connection("contoso"), [_task("checked", "cross_tenant_access_info")]))
     assert not [w for w in run.task("checked")["result"].get("warnings", []) if "validate_certs" in w]

@@ -20,10 +20,10 @@ def _data(emulator, tenant):
     {"allow_invites_from": "everyone", "guest_user_role": "restricted_guest", "email_otp_for_guests": "enabled"},
 ], ids=["invites", "email-otp", "all-areas"])
 def test_external_collaboration_domain_lists_outside_global_fail_before_any_write(
-        run_playbook, emulator, connection, others):
+        run_in_place, emulator, connection, others):
     before = _data(emulator, "tailspin_gcch")
     args = dict(others, blocked_domains=["live.com"])
-    run = run_playbook(play(connection("tailspin_gcch"), [{"name": "bad", "entra.crosscloud.external_collaboration":
+    run = run_in_place(play(connection("tailspin_gcch"), [{"name": "bad", "entra.crosscloud.external_collaboration":
                                                            args}]))
     res = run.task("bad")
     assert res["status"] == "failed", res["result"]
@@ -45,8 +45,8 @@ def gov_partner(emulator):
     return emulator.tenant("tailspin_gcch")["id"]
 
 
-def test_access_settings_partner_not_a_guid(run_playbook, emulator, connection):
-    run = run_playbook(play(connection("contoso"), [{"name": "bad", "entra.crosscloud.access_settings": {
+def test_access_settings_partner_not_a_guid(run_in_place, emulator, connection):
+    run = run_in_place(play(connection("contoso"), [{"name": "bad", "entra.crosscloud.access_settings": {
         "partner": "not-a-guid", "inbound_trust": {"mfa": True}}}]))
     res = run.task("bad")
     assert res["status"] == "failed", res["result"]
@@ -55,9 +55,9 @@ def test_access_settings_partner_not_a_guid(run_playbook, emulator, connection):
     assert counts["graph_requests"] == 0 and counts["token_requests"] == 0 and counts["total"] == 0
 
 
-def test_access_settings_group_target_not_a_guid(run_playbook, emulator, connection, gov_partner):
+def test_access_settings_group_target_not_a_guid(run_in_place, emulator, connection, gov_partner):
     before = _data(emulator, "contoso")["ctap"]
-    run = run_playbook(play(connection("contoso"), [{"name": "bad", "entra.crosscloud.access_settings": {
+    run = run_in_place(play(connection("contoso"), [{"name": "bad", "entra.crosscloud.access_settings": {
         "partner": gov_partner, "partner_cloud": "usgov", "b2b_collaboration_inbound": {
             "users_and_groups": {"access": "allowed", "targets": [{"group": "not-a-guid"}]},
             "applications": {"access": "allowed", "targets": ["all"]}}}}]))
@@ -69,8 +69,8 @@ def test_access_settings_group_target_not_a_guid(run_playbook, emulator, connect
     assert _data(emulator, "contoso")["ctap"] == before
 
 
-def test_access_settings_partner_cloud_mars(run_playbook, emulator, connection, gov_partner):
-    run = run_playbook(play(connection("contoso"), [{"name": "bad", "entra.crosscloud.access_settings": {
+def test_access_settings_partner_cloud_mars(run_in_place, emulator, connection, gov_partner):
+    run = run_in_place(play(connection("contoso"), [{"name": "bad", "entra.crosscloud.access_settings": {
         "partner": gov_partner, "partner_cloud": "mars", "inbound_trust": {"mfa": True}}}]))
     res = run.task("bad")
     assert res["status"] == "failed", res["result"]
@@ -86,8 +86,8 @@ def test_access_settings_partner_cloud_mars(run_playbook, emulator, connection, 
     (["pat.kim@woodgrove.gov", "li.wei@"], "li.wei@"),
     (["someone@localhost"], "someone@localhost"),
 ])
-def test_guest_info_invalid_emails(run_playbook, emulator, connection, emails, bad):
-    run = run_playbook(play(connection("contoso"), [{"name": "bad", "entra.crosscloud.guest_info": {
+def test_guest_info_invalid_emails(run_in_place, emulator, connection, emails, bad):
+    run = run_in_place(play(connection("contoso"), [{"name": "bad", "entra.crosscloud.guest_info": {
         "emails": emails}}]))
     res = run.task("bad")
     assert res["status"] == "failed", res["result"]

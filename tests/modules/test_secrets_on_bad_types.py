@@ -56,11 +56,11 @@ def test_there_are_cases_for_every_module_with_such_options():
     assert {"access_settings", "guest_invitation"} <= modules and len(CASES) >= 10
 
 
-def test_a_wrong_type_never_prints_a_secret(run_playbook, emulator, connection):
+def test_a_wrong_type_never_prints_a_secret(run_in_place, emulator, connection):
     conn = connection("contoso", client_secret=SECRET)
     tasks = [{"name": "case %d" % i, "entra.crosscloud." + module: _args(path, kind), "ignore_errors": True}
              for i, (module, path, kind) in enumerate(CASES)]
-    run = run_playbook(play(conn, tasks), args=("-vvv",))
+    run = run_in_place(play(conn, tasks), args=("-vvv",))
     assert SECRET not in run.output
     assert SECRET[:20] not in run.output
     for i, (module, path, _kind) in enumerate(CASES):
@@ -74,10 +74,10 @@ def test_a_wrong_type_never_prints_a_secret(run_playbook, emulator, connection):
 
 
 @pytest.mark.parametrize("env_name", ["AZURE_CLIENT_SECRET", "AZURE_SECRET"])
-def test_a_secret_from_the_environment_is_masked_too(run_playbook, emulator, connection, env_name):
+def test_a_secret_from_the_environment_is_masked_too(run_in_place, emulator, connection, env_name):
     conn = connection("contoso")
     conn.pop("client_secret")
     task = {"name": "bad", "entra.crosscloud.access_settings": {"partner": "default", "inbound_trust": "yes"}}
-    run = run_playbook(play(conn, [task]), args=("-vvv",), env={env_name: SECRET})
+    run = run_in_place(play(conn, [task]), args=("-vvv",), env={env_name: SECRET})
     assert run.task("bad")["status"] == "failed"
     assert SECRET not in run.output

@@ -45,14 +45,14 @@ def gov_partner(emulator):
     ({"users_and_groups": {"access": "allowed", "targets": [{"group": GROUP}]}},
      {"accessType": "allowed", "targets": [{"target": GROUP, "targetType": "group"}]}),
 ], ids=["both-halves-given", "users-half-given"])
-def test_access_settings_patch_carries_only_changed_settings_each_whole(run_playbook, emulator, connection,
+def test_access_settings_patch_carries_only_changed_settings_each_whole(run_in_place, emulator, connection,
                                                                         gov_partner, outbound, sent_users):
     default_apps = _ctap(emulator)["default"]["b2bCollaborationOutbound"]["applications"]
     assert default_apps == ALL_APPS          # the seed this test relies on
     args = dict(partner=gov_partner, inbound_trust={"mfa": True, "compliant_device": False,
                                                     "hybrid_joined_device": False},
                 b2b_collaboration_outbound=outbound)
-    run = run_playbook(play(connection("contoso"), [_task("out", "access_settings", **args)]))
+    run = run_in_place(play(connection("contoso"), [_task("out", "access_settings", **args)]))
     res = run.task("out")
     assert res["status"] == "ok" and res["result"]["changed"] is True, res["result"]
     assert res["result"]["changed_settings"] == ["b2b_collaboration_outbound"]
@@ -64,12 +64,12 @@ def test_access_settings_patch_carries_only_changed_settings_each_whole(run_play
     assert stored["inboundTrust"] == TRUST and stored["b2bCollaborationInbound"] is None
 
 
-def test_access_settings_patch_sends_the_kept_half_of_an_existing_setting(run_playbook, emulator, connection,
+def test_access_settings_patch_sends_the_kept_half_of_an_existing_setting(run_in_place, emulator, connection,
                                                                           gov_partner):
     blocked_apps = {"accessType": "blocked", "targets": [{"target": "Office365", "targetType": "application"}]}
     emulator.as_admin("contoso", "PATCH", CTAP + "/partners/" + gov_partner,
                       {"b2bCollaborationInbound": {"usersAndGroups": ALL_USERS, "applications": blocked_apps}})
-    run = run_playbook(play(connection("contoso"), [_task("users", "access_settings", partner=gov_partner,
+    run = run_in_place(play(connection("contoso"), [_task("users", "access_settings", partner=gov_partner,
                                                           b2b_collaboration_inbound={"users_and_groups": {
                                                               "access": "allowed", "targets": [{"group": GROUP}]}})]))
     assert run.task("users")["status"] == "ok", run.output
@@ -80,24 +80,24 @@ def test_access_settings_patch_sends_the_kept_half_of_an_existing_setting(run_pl
     assert _ctap(emulator)["partners"][gov_partner]["b2bCollaborationInbound"]["applications"] == blocked_apps
 
 
-def test_cloud_settings_patch_sends_the_whole_merged_list(run_playbook, emulator, connection):
+def test_cloud_settings_patch_sends_the_whole_merged_list(run_in_place, emulator, connection):
     emulator.as_admin("contoso", "PATCH", CTAP, {"allowedCloudEndpoints": [CN]})
     conn = connection("contoso")
-    run = run_playbook(play(conn, [_task("add", "cloud_settings", clouds=["usgov"])]))
+    run = run_in_place(play(conn, [_task("add", "cloud_settings", clouds=["usgov"])]))
     assert run.task("add")["result"]["changed"] is True, run.output
     (method, path, body), = _writes(emulator)
     assert (method, path, list(body)) == ("PATCH", CTAP, ["allowedCloudEndpoints"])
     assert sorted(body["allowedCloudEndpoints"]) == sorted([CN, US])      # the kept cloud is sent too
     assert sorted(_ctap(emulator)["policy"]["allowedCloudEndpoints"]) == sorted([CN, US])
-    run = run_playbook(play(conn, [_task("remove", "cloud_settings", clouds=["china"], state="absent")]))
+    run = run_in_place(play(conn, [_task("remove", "cloud_settings", clouds=["china"], state="absent")]))
     assert run.task("remove")["result"]["changed"] is True, run.output
     assert _writes(emulator)[1:] == [("PATCH", CTAP, {"allowedCloudEndpoints": [US]})]
     assert _ctap(emulator)["policy"]["allowedCloudEndpoints"] == [US]
 
 
-def test_partner_post_body_is_the_tenant_id_only(run_playbook, emulator, connection):
+def test_partner_post_body_is_the_tenant_id_only(run_in_place, emulator, connection):
     gcc = emulator.tenant("woodgrove_gcc")["id"]
-    run = run_playbook(play(connection("contoso"), [_task("add", "partner", partner_tenant_id=gcc.upper())]))
+    run = run_in_place(play(connection("contoso"), [_task("add", "partner", partner_tenant_id=gcc.upper())]))
     assert run.task("add")["result"]["changed"] is True, run.output
     assert _writes(emulator) == [("POST", CTAP + "/partners", {"tenantId": gcc})]
     stored = _ctap(emulator)["partners"][gcc]
@@ -110,7 +110,7 @@ def _guest(emulator, address):
     return users[0]
 
 
-def test_guest_user_type_patch_body_is_exactly_the_user_type(run_playbook, emulator, connection):
+def test_guest_user_type_patch_body_is_exactly_the_user_type(run_in_place, emulator, connection):
     address = "pat.kim@woodgrove.gov"
     emulator.as_admin("contoso", "POST", "/v1.0/invitations", {"invitedUserEmailAddress": address,
                                                                "inviteRedirectUrl": "https://myapps.microsoft.com"})
@@ -120,7 +120,7 @@ def test_guest_user_type_patch_body_is_exactly_the_user_type(run_playbook, emula
     conn = connection("contoso")
     for wanted in ("Member", "Guest"):
         seen = writes(emulator)
-        run = run_playbook(play(conn, [{"name": "type", "entra.crosscloud.guest_invitation": {
+        run = run_in_place(play(conn, [{"name": "type", "entra.crosscloud.guest_invitation": {
             "guests": [{"email": address, "user_type": wanted}]}}]))
         res = run.task("type")
         assert res["status"] == "ok" and res["result"]["guests"][0]["action"] == "updated", res["result"]
@@ -132,9 +132,9 @@ def test_guest_user_type_patch_body_is_exactly_the_user_type(run_playbook, emula
     assert {k: v for k, v in after.items() if k != "userType"} == unchanged
 
 
-def test_guest_invitation_post_body(run_playbook, emulator, connection):
+def test_guest_invitation_post_body(run_in_place, emulator, connection):
     guests = [{"email": "pat.kim@woodgrove.gov", "display_name": "Pat Kim"}, {"email": "li.wei@fabrikam.cn"}]
-    run = run_playbook(play(connection("contoso"), [{"name": "invite", "entra.crosscloud.guest_invitation": {
+    run = run_in_place(play(connection("contoso"), [{"name": "invite", "entra.crosscloud.guest_invitation": {
         "guests": guests, "redirect_url": "https://apps.contoso.com/start"}}]))
     assert run.task("invite")["status"] == "ok", run.output
     common = {"invitedUserType": "Guest", "inviteRedirectUrl": "https://apps.contoso.com/start",

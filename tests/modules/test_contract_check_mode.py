@@ -41,14 +41,14 @@ def _domain_lists(emulator):
 
 @pytest.mark.parametrize("name,cloud_endpoint", [("woodgrove_gcc", None), ("tailspin_gcch", US)],
                          ids=["same-cloud", "cross-cloud"])
-def test_partner_present_leaves_existing_settings_alone(run_playbook, emulator, connection, name, cloud_endpoint):
+def test_partner_present_leaves_existing_settings_alone(run_in_place, emulator, connection, name, cloud_endpoint):
     tid = emulator.tenant(name)["id"]
     if cloud_endpoint:
         emulator.as_admin("contoso", "PATCH", CTAP, {"allowedCloudEndpoints": [cloud_endpoint]})
     emulator.as_admin("contoso", "POST", CTAP + "/partners", {"tenantId": tid, "b2bCollaborationInbound": BOTH,
                                                               "b2bCollaborationOutbound": BOTH, "inboundTrust": TRUST})
     before = _data(emulator)["ctap"]
-    run = run_playbook(play(connection("contoso"), [_task("present", "partner", partner_tenant_id=tid)]), diff=True)
+    run = run_in_place(play(connection("contoso"), [_task("present", "partner", partner_tenant_id=tid)]), diff=True)
     res = run.task("present")
     assert res["status"] == "ok" and res["result"]["changed"] is False, res["result"]
     assert res["result"]["diff"] == {"before": {"partner": True}, "after": {"partner": True}}
@@ -60,10 +60,10 @@ def test_partner_present_leaves_existing_settings_alone(run_playbook, emulator, 
 
 # --- check mode + diff, zero writes -------------------------------------------------------------------
 
-def test_partner_absent_check_mode_diff(run_playbook, emulator, connection):
+def test_partner_absent_check_mode_diff(run_in_place, emulator, connection):
     gcc = emulator.tenant("woodgrove_gcc")["id"]
     emulator.as_admin("contoso", "POST", CTAP + "/partners", {"tenantId": gcc, "inboundTrust": TRUST})
-    run = run_playbook(play(connection("contoso"), [_task("check", "partner", partner_tenant_id=gcc,
+    run = run_in_place(play(connection("contoso"), [_task("check", "partner", partner_tenant_id=gcc,
                                                           state="absent")]), check=True, diff=True)
     res = run.task("check")
     assert res["status"] == "ok" and res["result"]["changed"] is True, res["result"]
@@ -72,9 +72,9 @@ def test_partner_absent_check_mode_diff(run_playbook, emulator, connection):
     assert _data(emulator)["ctap"]["partners"][gcc]["inboundTrust"] == TRUST
 
 
-def test_cloud_settings_absent_check_mode_diff(run_playbook, emulator, connection):
+def test_cloud_settings_absent_check_mode_diff(run_in_place, emulator, connection):
     emulator.as_admin("contoso", "PATCH", CTAP, {"allowedCloudEndpoints": [CN, US]})
-    run = run_playbook(play(connection("contoso"), [_task("check", "cloud_settings", clouds=["china"],
+    run = run_in_place(play(connection("contoso"), [_task("check", "cloud_settings", clouds=["china"],
                                                           state="absent")]), check=True, diff=True)
     res = run.task("check")["result"]
     assert res["changed"] is True, res
@@ -85,11 +85,11 @@ def test_cloud_settings_absent_check_mode_diff(run_playbook, emulator, connectio
     assert _data(emulator)["ctap"]["policy"]["allowedCloudEndpoints"] == [CN, US]
 
 
-def test_guest_invitation_absent_check_mode_diff(run_playbook, emulator, connection):
+def test_guest_invitation_absent_check_mode_diff(run_in_place, emulator, connection):
     _invite(emulator, "pat.kim@woodgrove.gov")
     users_before = _data(emulator)["users"]
     guests = [{"email": "pat.kim@woodgrove.gov"}, {"email": "nobody@example.org"}]
-    run = run_playbook(play(connection("contoso"), [{"name": "check", "entra.crosscloud.guest_invitation": {
+    run = run_in_place(play(connection("contoso"), [{"name": "check", "entra.crosscloud.guest_invitation": {
         "guests": guests, "state": "absent"}}]), check=True, diff=True)
     res = run.task("check")
     assert res["status"] == "ok" and res["result"]["changed"] is True, res["result"]
@@ -99,10 +99,10 @@ def test_guest_invitation_absent_check_mode_diff(run_playbook, emulator, connect
     assert _data(emulator)["users"] == users_before
 
 
-def test_email_otp_check_mode_diff(run_playbook, emulator, connection):
+def test_email_otp_check_mode_diff(run_in_place, emulator, connection):
     current = _data(emulator)["email_method"]["allowExternalIdToUseEmailOtp"]
     assert current != "disabled"
-    run = run_playbook(play(connection("contoso"), [_task("check", "external_collaboration",
+    run = run_in_place(play(connection("contoso"), [_task("check", "external_collaboration",
                                                           email_otp_for_guests="disabled")]), check=True, diff=True)
     res = run.task("check")["result"]
     assert res["changed"] is True and res["changed_settings"] == ["email_otp_for_guests"], res
@@ -118,13 +118,13 @@ def test_email_otp_check_mode_diff(run_playbook, emulator, connection):
      {"blocked_domains": []}),
     ({"allowed_domains": ["fabrikam.cn"]}, {"blocked_domains": ["live.com"]}, {"allowed_domains": ["fabrikam.cn"]}),
 ], ids=["add", "remove", "switch-to-allow"])
-def test_domain_lists_check_mode_diff(run_playbook, emulator, connection, args, before, after):
-    run = run_playbook(play(connection("contoso"), [_task("seed", "external_collaboration",
+def test_domain_lists_check_mode_diff(run_in_place, emulator, connection, args, before, after):
+    run = run_in_place(play(connection("contoso"), [_task("seed", "external_collaboration",
                                                           blocked_domains=["live.com"])]))
     assert run.task("seed")["result"]["changed"] is True, run.output
     seeded, lists = writes(emulator), _domain_lists(emulator)
     assert lists == ([], ["live.com"])
-    run = run_playbook(play(connection("contoso"), [_task("check", "external_collaboration", **args)]),
+    run = run_in_place(play(connection("contoso"), [_task("check", "external_collaboration", **args)]),
                        check=True, diff=True)
     res = run.task("check")["result"]
     assert res["changed"] is True, res
@@ -133,11 +133,11 @@ def test_domain_lists_check_mode_diff(run_playbook, emulator, connection, args, 
     assert _domain_lists(emulator) == lists
 
 
-def test_access_settings_reset_check_mode(run_playbook, emulator, connection):
+def test_access_settings_reset_check_mode(run_in_place, emulator, connection):
     emulator.as_admin("contoso", "PATCH", CTAP + "/default", {"inboundTrust": TRUST})
     default = _data(emulator)["ctap"]["default"]
     assert default["isServiceDefault"] is False
-    run = run_playbook(play(connection("contoso"), [_task("reset", "access_settings", partner="default",
+    run = run_in_place(play(connection("contoso"), [_task("reset", "access_settings", partner="default",
                                                           reset=True)]), check=True, diff=True)
     res = run.task("reset")
     assert res["status"] == "ok" and res["result"]["changed"] is True, res["result"]
@@ -147,9 +147,9 @@ def test_access_settings_reset_check_mode(run_playbook, emulator, connection):
 
 # --- info modules under --check ---------------------------------------------------------------------
 
-def test_guest_info_in_check_mode(run_playbook, emulator, connection):
+def test_guest_info_in_check_mode(run_in_place, emulator, connection):
     _invite(emulator, "pat.kim@woodgrove.gov")
-    run = run_playbook(play(connection("contoso"), [
+    run = run_in_place(play(connection("contoso"), [
         {"name": "all", "entra.crosscloud.guest_info": {}},
         {"name": "lookup", "entra.crosscloud.guest_info": {"emails": ["pat.kim@woodgrove.gov", "nobody@x.org"]}}]),
         check=True, diff=True)
@@ -161,10 +161,10 @@ def test_guest_info_in_check_mode(run_playbook, emulator, connection):
     assert counts["graph_requests"] > 0 and counts["graph_writes"] == 0
 
 
-def test_cross_tenant_access_info_in_check_mode(run_playbook, emulator, connection):
+def test_cross_tenant_access_info_in_check_mode(run_in_place, emulator, connection):
     gcc = emulator.tenant("woodgrove_gcc")["id"]
     emulator.as_admin("contoso", "POST", CTAP + "/partners", {"tenantId": gcc, "inboundTrust": TRUST})
-    run = run_playbook(play(connection("contoso"), [{"name": "info", "entra.crosscloud.cross_tenant_access_info": {
+    run = run_in_place(play(connection("contoso"), [{"name": "info", "entra.crosscloud.cross_tenant_access_info": {
         "include_domain_lists": True}}]), check=True, diff=True)
     res = run.task("info")
     assert res["status"] == "ok" and res["result"]["changed"] is False, res["result"]

@@ -14,10 +14,10 @@ DEMO = {
 }
 
 
-def test_anonymous_discovery_of_every_cloud(run_playbook, emulator):
+def test_anonymous_discovery_of_every_cloud(run_in_place, emulator):
     tasks = [{"name": name, "entra.crosscloud.tenant_info": {"tenant": emulator.tenant(name)["id"]}}
              for name in DEMO]
-    run = run_playbook(play(None, tasks))
+    run = run_in_place(play(None, tasks))
     assert run.rc == 0, run.output
     for name, (cloud, endpoint, sub, gcc, b2b) in DEMO.items():
         res = run.task(name)["result"]
@@ -31,7 +31,7 @@ def test_anonymous_discovery_of_every_cloud(run_playbook, emulator):
     assert counts["token_requests"] == 0 and counts["graph_requests"] == 0
 
 
-def test_pair_status_against_callers_cloud(run_playbook, emulator):
+def test_pair_status_against_callers_cloud(run_in_place, emulator):
     tasks = [
         {"name": "gov from global", "entra.crosscloud.tenant_info": {"tenant": emulator.tenant("tailspin_gcch")["id"],
                                                                      "cloud": "global"}},
@@ -41,7 +41,7 @@ def test_pair_status_against_callers_cloud(run_playbook, emulator):
                                                                    "cloud": "usgov"}},
         {"name": "by domain", "entra.crosscloud.tenant_info": {"tenant": "fabrikam.cn", "cloud": "global"}},
     ]
-    run = run_playbook(play(None, tasks))
+    run = run_in_place(play(None, tasks))
     assert run.rc == 0, run.output
     assert run.task("gov from global")["result"]["pair"] == "supported"
     china = run.task("china from gov")["result"]
@@ -58,8 +58,8 @@ def test_pair_status_against_callers_cloud(run_playbook, emulator):
     ({"tenant": "contoso.com", "client_id": "x", "client_secret": "y", "tenant_id": "contoso.com"},
      "client_id 'x' is not a GUID"),
 ])
-def test_bad_input_fails_with_a_clear_message(run_playbook, emulator, args, needle):
-    run = run_playbook(play(None, [{"name": "bad", "entra.crosscloud.tenant_info": args}]))
+def test_bad_input_fails_with_a_clear_message(run_in_place, emulator, args, needle):
+    run = run_in_place(play(None, [{"name": "bad", "entra.crosscloud.tenant_info": args}]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
     assert emulator.counts()["graph_requests"] == 0

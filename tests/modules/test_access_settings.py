@@ -26,18 +26,18 @@ def gov_partner(emulator):
     return emulator.tenant("tailspin_gcch")["id"]
 
 
-def test_explicit_in_and_outbound_cross_cloud(run_playbook, emulator, connection, gov_partner):
+def test_explicit_in_and_outbound_cross_cloud(run_in_place, emulator, connection, gov_partner):
     conn = connection("contoso")
     args = dict(partner=gov_partner, b2b_collaboration_inbound=ALL_IN, b2b_collaboration_outbound=ALL_IN,
                 inbound_trust={"mfa": True})
-    run = run_playbook(play(conn, [_task("check", **args)]), check=True, diff=True)
+    run = run_in_place(play(conn, [_task("check", **args)]), check=True, diff=True)
     res = run.task("check")["result"]
     assert res["changed"] is True and writes(emulator) == 0
     assert res["changed_settings"] == ["b2b_collaboration_inbound", "b2b_collaboration_outbound", "inbound_trust"]
     assert res["diff"]["before"]["inbound_trust"] is None
     assert res["diff"]["after"]["inbound_trust"] == {"mfa": True, "compliant_device": False,
                                                      "hybrid_joined_device": False}
-    run = run_playbook(play(conn, [_task("apply", **args), _task("again", **args)]))
+    run = run_in_place(play(conn, [_task("apply", **args), _task("again", **args)]))
     assert run.rc == 0, run.output
     assert run.task("apply")["result"]["changed"] is True and run.task("apply")["result"]["cross_cloud"] is True
     assert run.task("again")["result"]["changed"] is False
@@ -62,10 +62,10 @@ def test_explicit_in_and_outbound_cross_cloud(run_playbook, emulator, connection
     assert verdict["allowed"] is True, verdict
 
 
-def test_only_named_settings_are_touched(run_playbook, emulator, connection, gov_partner):
+def test_only_named_settings_are_touched(run_in_place, emulator, connection, gov_partner):
     emulator.as_admin("contoso", "PATCH", CTAP + "/partners/" + gov_partner, {"inboundTrust": {
         "isMfaAccepted": True, "isCompliantDeviceAccepted": True, "isHybridAzureADJoinedDeviceAccepted": False}})
-    run = run_playbook(play(connection("contoso"), [_task("out", partner=gov_partner,
+    run = run_in_place(play(connection("contoso"), [_task("out", partner=gov_partner,
                                                           b2b_collaboration_outbound=ALL_IN)]))
     assert run.rc == 0, run.output
     stored = _partner(emulator, "contoso", "tailspin_gcch")
@@ -77,11 +77,11 @@ def test_only_named_settings_are_touched(run_playbook, emulator, connection, gov
     assert not any("inherit" in w for w in run.task("out")["result"].get("warnings") or [])
 
 
-def test_half_setting_keeps_the_other_half(run_playbook, emulator, connection, gov_partner):
+def test_half_setting_keeps_the_other_half(run_in_place, emulator, connection, gov_partner):
     conn = connection("contoso")
-    run_playbook(play(conn, [_task("both", partner=gov_partner, b2b_collaboration_inbound=ALL_IN)]))
+    run_in_place(play(conn, [_task("both", partner=gov_partner, b2b_collaboration_inbound=ALL_IN)]))
     group = "2c057a25-45d1-4fe3-a7c8-618e2c46a5bc"
-    run = run_playbook(play(conn, [_task("users only", partner=gov_partner, b2b_collaboration_inbound={
+    run = run_in_place(play(conn, [_task("users only", partner=gov_partner, b2b_collaboration_inbound={
         "users_and_groups": {"access": "allowed", "targets": [{"group": group}]}})]))
     assert run.rc == 0, run.output
     stored = _partner(emulator, "contoso", "tailspin_gcch")["b2bCollaborationInbound"]
@@ -89,25 +89,25 @@ def test_half_setting_keeps_the_other_half(run_playbook, emulator, connection, g
     assert stored["applications"]["targets"][0]["target"] == "AllApplications"
 
 
-def test_inherit_resets_explicitly(run_playbook, emulator, connection, gov_partner):
+def test_inherit_resets_explicitly(run_in_place, emulator, connection, gov_partner):
     conn = connection("contoso")
-    run_playbook(play(conn, [_task("trust", partner=gov_partner, inbound_trust={"mfa": True})]))
-    run = run_playbook(play(conn, [_task("inherit", partner=gov_partner, inherit=["inbound_trust"]),
+    run_in_place(play(conn, [_task("trust", partner=gov_partner, inbound_trust={"mfa": True})]))
+    run = run_in_place(play(conn, [_task("inherit", partner=gov_partner, inherit=["inbound_trust"]),
                                    _task("again", partner=gov_partner, inherit=["inbound_trust"])]))
     assert run.task("inherit")["result"]["changed"] is True
     assert run.task("again")["result"]["changed"] is False
     assert _partner(emulator, "contoso", "tailspin_gcch")["inboundTrust"] is None
 
 
-def test_default_patch_and_reset(run_playbook, emulator, connection):
+def test_default_patch_and_reset(run_in_place, emulator, connection):
     conn = connection("contoso")
-    run = run_playbook(play(conn, [_task("trust", partner="default", inbound_trust={"mfa": True}),
+    run = run_in_place(play(conn, [_task("trust", partner="default", inbound_trust={"mfa": True}),
                                    _task("reset check", partner="default", reset=True)]))
     assert run.task("trust")["result"]["changed"] is True
     assert run.task("reset check")["result"]["changed"] is True
     default = emulator.state("contoso")["data"]["ctap"]["default"]
     assert default["isServiceDefault"] is True and default["inboundTrust"]["isMfaAccepted"] is False
-    run = run_playbook(play(conn, [_task("reset again", partner="default", reset=True)]))
+    run = run_in_place(play(conn, [_task("reset again", partner="default", reset=True)]))
     assert run.task("reset again")["result"]["changed"] is False
 
 
@@ -129,17 +129,17 @@ def test_default_patch_and_reset(run_playbook, emulator, connection):
     ({"reset": True}, "reset: true is for partner: default alone"),
     ({}, "nothing to do"),
 ])
-def test_bad_input_before_any_write(run_playbook, emulator, connection, gov_partner, args, needle):
-    run = run_playbook(play(connection("contoso"), [_task("bad", partner=gov_partner, **args)]))
+def test_bad_input_before_any_write(run_in_place, emulator, connection, gov_partner, args, needle):
+    run = run_in_place(play(connection("contoso"), [_task("bad", partner=gov_partner, **args)]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
     assert writes(emulator) == 0
 
 
-def test_check_mode_plans_a_partner_an_earlier_task_would_add(run_playbook, emulator, connection):
+def test_check_mode_plans_a_partner_an_earlier_task_would_add(run_in_place, emulator, connection):
     gcc = emulator.tenant("woodgrove_gcc")["id"]
     args = dict(partner=gcc, b2b_collaboration_inbound=ALL_IN, inbound_trust={"mfa": True})
-    run = run_playbook(play(connection("contoso"), [_task("planned", **args)]), check=True, diff=True)
+    run = run_in_place(play(connection("contoso"), [_task("planned", **args)]), check=True, diff=True)
     res = run.task("planned")
     assert res["status"] == "ok" and res["result"]["changed"] is True, res["result"]
     assert res["result"]["changed_settings"] == ["b2b_collaboration_inbound", "inbound_trust"]
@@ -152,18 +152,19 @@ def test_check_mode_plans_a_partner_an_earlier_task_would_add(run_playbook, emul
     ({"automatic_user_consent": {"inbound": True}}, "read-only there"),
     ({"inherit": ["inbound_trust"]}, "inherit applies to partners only"),
 ])
-def test_default_refuses_partner_only_options(run_playbook, emulator, connection, args, needle):
-    run = run_playbook(play(connection("contoso"), [_task("bad", partner="default", **args)]))
+def test_default_refuses_partner_only_options(run_in_place, emulator, connection, args, needle):
+    run = run_in_place(play(connection("contoso"), [_task("bad", partner="default", **args)]))
     res = run.task("bad")
     assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]["msg"]
     assert writes(emulator) == 0
 
 
-def test_unknown_partner_fails_with_zero_writes(run_playbook, emulator, connection):
+def test_unknown_partner_fails_with_zero_writes(run_in_place, emulator, connection):
     """A partner that is not there: failed, the fix named, nothing written or created."""
     gcc = emulator.tenant("woodgrove_gcc")["id"]
-    run = run_playbook(play(connection("contoso"), [_task("missing", partner=gcc, partner_cloud="global",
-                                                          b2b_collaboration_inbound=ALL_IN)]))
+    run = run_in_place(play(connection("contoso"), [_task("missing", partner=gcc, partner_cloud="global",
+                                                          b2b_collaboration_inbound=ALL_IN,
+                                                          replication_wait=2)]))
     res = run.task("missing")
     assert res["status"] == "failed", res["result"]
     assert "partner %s is not a partner organisation" % gcc in res["result"]["msg"]

@@ -29,12 +29,12 @@ def _graph_writes(emulator, since=0):
     return [e for e in emulator.log(since) if e["write"]]
 
 
-def test_whole_list_in_one_task_check_apply_idempotent(run_playbook, emulator, connection):
+def test_whole_list_in_one_task_check_apply_idempotent(run_in_place, emulator, connection):
     _enable(emulator, "contoso", "microsoftonline.us", "partner.microsoftonline.cn")
     conn = connection("contoso")
     entries = _hub_entries(emulator, b2b_collaboration_inbound=ALL, b2b_collaboration_outbound=ALL,
                            inbound_trust={"mfa": True})
-    run = run_playbook(play(conn, [_task("check", partners=entries)]), check=True, diff=True)
+    run = run_in_place(play(conn, [_task("check", partners=entries)]), check=True, diff=True)
     res = run.task("check")["result"]
     assert run.rc == 0, run.output
     assert res["changed"] is True and writes(emulator) == 0
@@ -44,7 +44,7 @@ def test_whole_list_in_one_task_check_apply_idempotent(run_playbook, emulator, c
     assert res["diff"]["after"][gcch]["inbound_trust"] == {"mfa": True, "compliant_device": False,
                                                            "hybrid_joined_device": False}
     since = len(emulator.log())
-    run = run_playbook(play(conn, [_task("apply", partners=entries), _task("again", partners=entries)]))
+    run = run_in_place(play(conn, [_task("apply", partners=entries), _task("again", partners=entries)]))
     assert run.rc == 0, run.output
     assert run.task("apply")["result"]["changed"] is True
     assert run.task("again")["result"]["changed"] is False
@@ -62,7 +62,7 @@ def test_whole_list_in_one_task_check_apply_idempotent(run_playbook, emulator, c
     assert stored[gcch]["b2bCollaborationInbound"]["usersAndGroups"]["accessType"] == "allowed"
 
 
-def test_only_named_settings_and_listed_partners_are_touched(run_playbook, emulator, connection):
+def test_only_named_settings_and_listed_partners_are_touched(run_in_place, emulator, connection):
     _enable(emulator, "contoso", "microsoftonline.us", "partner.microsoftonline.cn")
     gcch, cn = emulator.tenant("tailspin_gcch")["id"], emulator.tenant("fabrikam_cn")["id"]
     emulator.as_admin("contoso", "POST", CTAP + "/partners", {"tenantId": gcch, "inboundTrust": {
@@ -72,7 +72,7 @@ def test_only_named_settings_and_listed_partners_are_touched(run_playbook, emula
         "applications": {"accessType": "blocked", "targets": [{"target": "AllApplications",
                                                                "targetType": "application"}]}}})
     before_cn = _stored(emulator, "contoso")[cn]
-    run = run_playbook(play(connection("contoso"), [_task("one", partners=[
+    run = run_in_place(play(connection("contoso"), [_task("one", partners=[
         {"tenant_id": gcch, "b2b_collaboration_outbound": BLOCK_ALL}])]))
     assert run.rc == 0, run.output
     stored = _stored(emulator, "contoso")
@@ -83,7 +83,7 @@ def test_only_named_settings_and_listed_partners_are_touched(run_playbook, emula
     assert len(_graph_writes(emulator)) == 1
 
 
-def test_compact_leaves_what_equals_the_default_to_inherit(run_playbook, emulator, connection):
+def test_compact_leaves_what_equals_the_default_to_inherit(run_in_place, emulator, connection):
     _enable(emulator, "contoso", "microsoftonline.us", "partner.microsoftonline.cn")
     gcch = emulator.tenant("tailspin_gcch")["id"]
     # an explicit entry equal to the default (Microsoft's default allows everyone both ways)
@@ -94,7 +94,7 @@ def test_compact_leaves_what_equals_the_default_to_inherit(run_playbook, emulato
     entries = _hub_entries(emulator, b2b_collaboration_inbound=ALL, b2b_collaboration_outbound=ALL,
                            inbound_trust={"mfa": True})
     conn = connection("contoso")
-    run = run_playbook(play(conn, [_task("compact", partners=entries, compact=True)]), diff=True)
+    run = run_in_place(play(conn, [_task("compact", partners=entries, compact=True)]), diff=True)
     assert run.rc == 0, run.output
     res = run.task("compact")["result"]
     stored = _stored(emulator, "contoso")
@@ -116,16 +116,16 @@ def test_compact_leaves_what_equals_the_default_to_inherit(run_playbook, emulato
                                                            "address": "jordan.ellis@tailspin-defense.us"})
     assert verdict["allowed"] is True, verdict
     # and it is idempotent
-    run = run_playbook(play(conn, [_task("again", partners=entries, compact=True)]))
+    run = run_in_place(play(conn, [_task("again", partners=entries, compact=True)]))
     assert run.task("again")["result"]["changed"] is False
 
 
-def test_bad_entries_fail_before_any_request_naming_each(run_playbook, emulator, connection):
+def test_bad_entries_fail_before_any_request_naming_each(run_in_place, emulator, connection):
     gcch = emulator.tenant("tailspin_gcch")["id"]
     entries = [{"tenant_id": "not-a-guid"}, {"tenant_id": gcch}, {"tenant_id": gcch.upper()},
                {"tenant_id": emulator.tenant("fabrikam_cn")["id"], "b2b_collaboration_inbound": {
                    "users_and_groups": {"access": "allowed", "targets": []}}}]
-    run = run_playbook(play(connection("contoso"), [_task("bad", partners=entries)]))
+    run = run_in_place(play(connection("contoso"), [_task("bad", partners=entries)]))
     assert run.task("bad")["status"] == "failed"
     res = run.task("bad")["result"]
     msg = res["msg"]
@@ -135,29 +135,29 @@ def test_bad_entries_fail_before_any_request_naming_each(run_playbook, emulator,
     assert [e for e in emulator.log() if "/_emulator" not in e["path"]] == []
 
 
-def test_cloud_not_enabled_is_refused_before_any_write_and_a_warning_in_check_mode(run_playbook, emulator,
+def test_cloud_not_enabled_is_refused_before_any_write_and_a_warning_in_check_mode(run_in_place, emulator,
                                                                                    connection):
     _enable(emulator, "contoso", "microsoftonline.us")
     entries = _hub_entries(emulator, b2b_collaboration_inbound=ALL)
     conn = connection("contoso")
-    run = run_playbook(play(conn, [_task("apply", partners=entries)]))
+    run = run_in_place(play(conn, [_task("apply", partners=entries)]))
     assert run.task("apply")["status"] == "failed"
     res = run.task("apply")["result"]
     assert "partners[1] (%s) lives in the china cloud" % emulator.tenant("fabrikam_cn")["id"] in res["msg"]
     assert "cloud_settings with clouds: [china]" in res["msg"]
     assert _graph_writes(emulator) == []
-    run = run_playbook(play(conn, [_task("check", partners=entries)]), check=True)
+    run = run_in_place(play(conn, [_task("check", partners=entries)]), check=True)
     res = run.task("check")["result"]
     assert run.rc == 0 and any("assuming an earlier task enables it" in w for w in res["warnings"])
 
 
-def test_policy_over_the_size_limit_is_refused_before_any_write(run_playbook, emulator, connection):
+def test_policy_over_the_size_limit_is_refused_before_any_write(run_in_place, emulator, connection):
     _enable(emulator, "contoso", "microsoftonline.us", "partner.microsoftonline.cn")
     # long explicit target lists make each entry large; the estimate must refuse before the first write
     groups = [{"group": "2c057a25-45d1-4fe3-a7c8-%012x" % i} for i in range(200)]
     big = {"users_and_groups": {"access": "allowed", "targets": groups}, "applications": {"access": "allowed"}}
     entries = _hub_entries(emulator, b2b_collaboration_inbound=big, b2b_collaboration_outbound=big)
-    run = run_playbook(play(connection("contoso"), [_task("big", partners=entries)]))
+    run = run_in_place(play(connection("contoso"), [_task("big", partners=entries)]))
     assert run.task("big")["status"] == "failed"
     res = run.task("big")["result"]
     assert "over Microsoft's limit of 25600 bytes" in res["msg"] and "compact: true" in res["msg"]
@@ -165,16 +165,16 @@ def test_policy_over_the_size_limit_is_refused_before_any_write(run_playbook, em
     assert _graph_writes(emulator) == []
 
 
-def test_enable_clouds_enables_only_what_partners_need_before_adding_them(run_playbook, emulator, connection):
+def test_enable_clouds_enables_only_what_partners_need_before_adding_them(run_in_place, emulator, connection):
     _enable(emulator, "contoso", "microsoftonline.us")
     entries = _hub_entries(emulator, b2b_collaboration_inbound=ALL)
     conn = connection("contoso")
-    run = run_playbook(play(conn, [_task("check", partners=entries, enable_clouds=True)]), check=True, diff=True)
+    run = run_in_place(play(conn, [_task("check", partners=entries, enable_clouds=True)]), check=True, diff=True)
     res = run.task("check")["result"]
     assert run.rc == 0 and res["clouds_enabled"] == ["china"] and writes(emulator) == 0
     assert res["diff"]["before"]["clouds"] == ["usgov"] and res["diff"]["after"]["clouds"] == ["usgov", "china"]
     since = len(emulator.log())
-    run = run_playbook(play(conn, [_task("apply", partners=entries, enable_clouds=True),
+    run = run_in_place(play(conn, [_task("apply", partners=entries, enable_clouds=True),
                                    _task("again", partners=entries, enable_clouds=True)]))
     assert run.rc == 0, run.output
     assert run.task("apply")["result"]["clouds_enabled"] == ["china"]

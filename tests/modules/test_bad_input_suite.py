@@ -312,7 +312,7 @@ def _setup(emulator):
 _RUNS = {}
 
 
-def _verdicts(group, run_playbook, emulator):
+def _verdicts(group, run_in_place, emulator):
     """Run the group's playbook once (per worker) and keep what every case needs to be judged."""
     if group not in _RUNS:
         cases = NO_REQUEST if group == "no_request" else NO_WRITE
@@ -320,7 +320,7 @@ def _verdicts(group, run_playbook, emulator):
             _setup(emulator)
         tenants = sorted(emulator.tenants)
         before = dict((t, emulator.state(t)["data"]) for t in tenants)
-        run = run_playbook(_tasks(emulator, cases), args=("-vvv",))
+        run = run_in_place(_tasks(emulator, cases), args=("-vvv",))
         after = dict((t, emulator.state(t)["data"]) for t in tenants)
         shown = run.output + json.dumps(run.results)
         _RUNS[group] = {
@@ -354,16 +354,16 @@ def _judge(verdicts, name, spec):
 
 
 @pytest.mark.parametrize("name", sorted(NO_REQUEST))
-def test_refused_before_any_request(run_playbook, emulator, name):
-    verdicts = _verdicts("no_request", run_playbook, emulator)
+def test_refused_before_any_request(run_in_place, emulator, name):
+    verdicts = _verdicts("no_request", run_in_place, emulator)
     _judge(verdicts, name, NO_REQUEST[name])
     # not even discovery or a sign-in: the input alone decided
     assert verdicts["counts"]["total"] == 0, verdicts["counts"]
 
 
 @pytest.mark.parametrize("name", sorted(NO_WRITE))
-def test_refused_before_any_write(run_playbook, emulator, name):
-    verdicts = _verdicts("no_write", run_playbook, emulator)
+def test_refused_before_any_write(run_in_place, emulator, name):
+    verdicts = _verdicts("no_write", run_in_place, emulator)
     result = _judge(verdicts, name, NO_WRITE[name])
     if NO_WRITE[name].get("app") == "reader" and not NO_WRITE[name].get("check"):
         # decided from the token's roles: the result says which permission is missing, for which change
