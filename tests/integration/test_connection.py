@@ -1,15 +1,10 @@
-"""The shared connection options through ansible-playbook: credentials, environment fallbacks,
-the token cache across tasks, error messages, and that secrets never reach the output."""
+"""Secrets and tokens never reach the controller's output, through ansible-playbook at -vvv (the rest of
+the connection options are proven in-process: tests/modules/test_connection.py)."""
 
 import json
 
 from tests.integration.helpers import play
-
-
-def _lookup(name, tenant, **opts):
-    args = {"tenant": tenant}
-    args.update(opts)
-    return {"name": name, "entra.crosscloud.tenant_info": args}
+from tests.modules.test_connection import _lookup
 
 
 def test_wrong_secret_surfaces_aadsts_and_hides_the_secret(run_playbook, emulator, connection):

@@ -1,102 +1,11 @@
-"""The shared connection contract, for every module that uses credentials: a wrong secret, a missing
-secret, an unknown cloud and a missing application permission each fail with a message that says
-what to fix, without leaking the secret and without writing anything."""
+"""The connection contract through ansible-playbook at -vvv: a wrong secret fails every module with the
+AADSTS code and the secret is nowhere in the controller's output (the rest of the contract is proven
+in-process: tests/modules/test_contract_connection.py, whose cases and helpers this reuses)."""
 
 import json
-import re
 
-
-from emulator.graph import core as emulator_graph
 from tests.integration.helpers import play
-
-WOODGROVE = "aed2310d-0acd-4282-918b-c95ecdc95344"
-PAT = "pat.kim@woodgrove.gov"
-# module -> its minimal valid arguments
-MODULES = {
-    "cloud_settings": {"clouds": ["usgov"]},
-    "partner": {"partner_tenant_id": WOODGROVE, "partner_cloud": "global"},
-    "access_settings": {"partner": WOODGROVE, "partner_cloud": "global", "inbound_trust": {"mfa": True}},
-    "partners": {"partners": [{"tenant_id": WOODGROVE, "cloud": "global", "inbound_trust": {"mfa": True}}]},
-    "external_collaboration": {"allow_invites_from": "none"},
-    "guest_invitation": {"guests": [{"email": PAT}]},
-    "guest_info": {},
-    "cross_tenant_access_info": {},
-}
-# with an app that has no permission at all: case -> (module, arguments, the permission its first read needs)
-READS = {
-    "cloud_settings": ("cloud_settings", MODULES["cloud_settings"], "Policy.Read.All"),
-    "partner": ("partner", MODULES["partner"], "Policy.Read.All"),
-    "access_settings": ("access_settings", MODULES["access_settings"], "Policy.Read.All"),
-    "partners": ("partners", MODULES["partners"], "Policy.Read.All"),                          # $batch read
-    "external_collaboration": ("external_collaboration", MODULES["external_collaboration"], "Policy.Read.All"),
-    "guest_invitation": ("guest_invitation", MODULES["guest_invitation"], "User.Read.All"),   # $batch lookup
-    "guest_info": ("guest_info", {}, "User.Read.All"),                                         # paged list
-    "guest_info_emails": ("guest_info", {"emails": [PAT]}, "User.Read.All"),                   # $batch lookup
-    "cross_tenant_access_info": ("cross_tenant_access_info", {}, "Policy.Read.All"),
-}
-# with the read-only auditor app (Policy.Read.All, User.Read.All, ...): case -> (module, arguments, permission)
-WRITES = {
-    "cloud_settings": ("cloud_settings", MODULES["cloud_settings"], "Policy.ReadWrite.CrossTenantAccess"),
-    "partner": ("partner", MODULES["partner"], "Policy.ReadWrite.CrossTenantAccess"),
-    "access_settings": ("access_settings", MODULES["access_settings"], "Policy.ReadWrite.CrossTenantAccess"),
-    "partners": ("partners", MODULES["partners"], "Policy.ReadWrite.CrossTenantAccess"),
-    "external_collaboration": ("external_collaboration", MODULES["external_collaboration"],
-                               "Policy.ReadWrite.Authorization"),
-    "email_otp": ("external_collaboration", {"email_otp_for_guests": "disabled"},
-                  "Policy.ReadWrite.AuthenticationMethod"),
-    "guest_invite": ("guest_invitation", MODULES["guest_invitation"], "User.Invite.All"),
-    "guest_update": ("guest_invitation", {"guests": [{"email": PAT, "user_type": "Member"}]}, "User.ReadWrite.All"),
-    "guest_remove": ("guest_invitation", {"guests": [{"email": PAT}], "state": "absent"}, "User.ReadWrite.All"),
-}
-# case -> the write it would have sent
-WRITE_ROUTES = {
-    "cloud_settings": ("PATCH", "v1.0", "/policies/crossTenantAccessPolicy"),
-    "partner": ("POST", "v1.0", "/policies/crossTenantAccessPolicy/partners"),
-    "access_settings": ("PATCH", "v1.0", "/policies/crossTenantAccessPolicy/partners/" + WOODGROVE),
-    "partners": ("POST", "v1.0", "/policies/crossTenantAccessPolicy/partners"),
-    "external_collaboration": ("PATCH", "v1.0", "/policies/authorizationPolicy"),
-    "email_otp": ("PATCH", "v1.0", "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email"),
-    "guest_invite": ("POST", "v1.0", "/invitations"),
-    "guest_update": ("PATCH", "v1.0", "/users/some-id"),
-    "guest_remove": ("DELETE", "v1.0", "/users/some-id"),
-}
-# long and unlike anything else in the output: Ansible masks no_log values wherever they appear
-WRONG_SECRET = "Wr0ng-Contract-Secret-7c1e4b9a-3f2d-4e8a-9b6c-d5a0f1e2c3b4-not-the-real-one"
-
-
-def _run(run_playbook, module, args, conn, extra=()):
-    task = {"name": "t", "entra.crosscloud." + module: dict(args, **conn)}
-    return run_playbook(play(None, [task]), args=list(extra))
-
-
-def _conn(emulator, app=None, **over):
-    t = emulator.tenant("contoso")
-    app = app or {"client_id": t["client_id"], "client_secret": t["client_secret"]}
-    conn = {"tenant_id": t["id"], "client_id": app["client_id"], "client_secret": app["client_secret"],
-            "cloud": "global"}
-    conn.update(over)
-    return {k: v for k, v in conn.items() if v is not None}
-
-
-def _app(emulator, display_name):
-    return [a for a in emulator.tenant("contoso")["apps"] if a["display_name"] == display_name][0]
-
-
-def _named_permission(emulator, msg):
-    """The permission a 403 message says to grant, checked against the emulator's route for the refused call."""
-    assert "403 Authorization_RequestDenied" in msg, msg
-    named = re.findall(r"grant the application permission (\S+) to the app", msg)
-    assert len(named) == 1, msg
-    log = emulator.log()
-    refused = [e for e in log if e["status"] == 403]
-    # one refused request, or the items of one $batch of reads (they all need the same permission)
-    outer = [e for e in log if e["path"].endswith("/$batch") and not e["batch_item"]]
-    assert len(refused) == 1 or (all(e["batch_item"] for e in refused) and len(outer) == 1), refused
-    for entry in refused:
-        api, _sep, rest = entry["path"].lstrip("/").partition("/")
-        route, _params = emulator_graph.match_route(entry["method"], api, "/" + rest, "global")
-        assert named[0] in route.permissions      # granting it would really let that call through
-    return named[0]
+from tests.modules.test_contract_connection import MODULES, WRONG_SECRET, _conn
 
 
 def _run_all(run_playbook, conn, extra=()):

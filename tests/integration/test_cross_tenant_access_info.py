@@ -1,24 +1,8 @@
-"""cross_tenant_access_info: export in module shapes, batch reads, and feeding the export back."""
+"""cross_tenant_access_info's export fed back through a registered variable and Jinja (the rest is proven
+in-process: tests/modules/test_cross_tenant_access_info.py, whose set-up this reuses)."""
 
 from tests.integration.helpers import play
-
-
-CTAP = "/v1.0/policies/crossTenantAccessPolicy"
-BOTH = {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
-        "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications",
-                                                               "targetType": "application"}]}}
-
-
-def _setup(emulator):
-    endpoints = ["microsoftonline.us", "partner.microsoftonline.cn"]
-    emulator.as_admin("contoso", "PATCH", CTAP, {"allowedCloudEndpoints": endpoints})
-    for name in ("tailspin_gcch", "northwind_dod", "fabrikam_cn", "litware_usg", "woodgrove_gcc"):
-        emulator.as_admin("contoso", "POST", CTAP + "/partners", {"tenantId": emulator.tenant(name)["id"]})
-    emulator.as_admin("contoso", "PATCH", CTAP + "/partners/" + emulator.tenant("tailspin_gcch")["id"],
-                      {"b2bCollaborationInbound": BOTH, "inboundTrust": {"isMfaAccepted": True}})
-    emulator.as_admin("contoso", "PUT", CTAP + "/partners/%s/identitySynchronization"
-                      % emulator.tenant("woodgrove_gcc")["id"],
-                      {"displayName": "Woodgrove", "userSyncInbound": {"isSyncAllowed": True}})
+from tests.modules.test_cross_tenant_access_info import _setup
 
 
 def test_export_feeds_access_settings_back_with_no_change(run_playbook, emulator, connection):

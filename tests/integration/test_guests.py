@@ -1,29 +1,13 @@
-"""guest_invitation and guest_info through ansible-playbook against the emulator."""
-
+"""The guests role through ansible-playbook over the demo inventory (guest_invitation and guest_info
+themselves are proven in-process: tests/modules/test_guests.py, whose helpers this reuses)."""
 
 import os
 
-
 from tests.conftest import REPO
 from tests.integration.helpers import writes
+from tests.modules.test_guests import _guests
 
 DEMO = os.path.join(REPO, "playbooks", "inventory", "demo")
-
-
-def _invite(name, guests, **args):
-    return {"name": name, "entra.crosscloud.guest_invitation": dict(guests=guests, **args)}
-
-
-def _guests(emulator, tenant="contoso"):
-    return sorted(u["mail"] for u in emulator.state(tenant)["data"]["users"].values() if u["userType"] == "Guest"
-                  or u["creationType"] == "Invitation")
-
-
-PEOPLE = [{"email": "pat.kim@woodgrove.gov", "display_name": "Pat Kim"}, {"email": "li.wei@fabrikam.cn"}]
-
-
-def _invitation_attempts(emulator):
-    return [e for e in emulator.log() if e["method"] == "POST" and e["path"].endswith("/invitations")]
 
 
 def _guests_role():
