@@ -99,6 +99,9 @@ def test_main_job_converges_in_one_run_on_a_bad_day(playbook, emulator):
     expected = all_states(emulator)
 
     emulator.reset()
+    # the dice alone can spare every write (the order of requests varies with timing): one invitation is
+    # always applied and then its answer lost, before the day's random faults
+    emulator.faults({"host": "graph", "method": "POST", "path": "invitations$", "when": "after", "status": 503})
     bad_day(emulator)
     since = last_seq(emulator)
     run = playbook("pair_tenants.yml")
