@@ -14,6 +14,9 @@ import yaml
 from tests.conftest import COLLECTIONS_ROOT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the environment fallbacks of the connection options: a test's run starts without the machine's own
+CREDENTIAL_ENV = ("AZURE_TENANT_ID", "AZURE_TENANT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SECRET",
+                  "AZURE_CLOUD_ENVIRONMENT", "ENTRA_CLOUD", "ENTRA_ACCESS_TOKEN")
 
 
 class PlaybookRun:
@@ -63,8 +66,7 @@ def run_playbook(tmp_path, emulator):
             "ENTRA_CLOUDS_FILE": emulator.clouds_file,
             "ENTRA_TOKEN_CACHE_DIR": str(tmp_path / "token-cache"),
         })
-        for key in ("AZURE_TENANT_ID", "AZURE_TENANT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SECRET",
-                    "AZURE_CLOUD_ENVIRONMENT", "ENTRA_CLOUD", "ENTRA_ACCESS_TOKEN"):
+        for key in CREDENTIAL_ENV:
             full_env.pop(key, None)
         full_env.update(env or {})
         proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=str(tmp_path), timeout=600, check=False)

@@ -25,33 +25,16 @@ from ansible.module_utils._internal import _traceback as module_traceback
 from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
+from tests.integration.conftest import CREDENTIAL_ENV, PlaybookRun
+
 PREFIX = "entra.crosscloud."
 GROUP = "group/entra.crosscloud.graph"
 TASK_KEYS = {"name", "ignore_errors", "check_mode", "diff"}
 PLAY_KEYS = {"name", "hosts", "gather_facts", "tasks", "module_defaults"}
-# what ansible-playbook takes out of the environment before a test's run (tests/integration/conftest.py)
-CLEARED_ENV = ("AZURE_TENANT_ID", "AZURE_TENANT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SECRET",
-               "AZURE_CLOUD_ENVIRONMENT", "ENTRA_CLOUD", "ENTRA_ACCESS_TOKEN")
 
 
 class NotInProcess(Exception):
     """The play needs ansible-playbook (move the test to tests/integration)."""
-
-
-class TasksRun:
-    """What run_playbook returns, for plays run in-process: rc, output, results, task(name)."""
-
-    def __init__(self):
-        self.results, self.stdout, self.stderr, self.rc = [], "", "", 0
-
-    def task(self, name, host=None):
-        found = [r for r in self.results if r["task"] == name and host in (None, r["host"])]
-        assert len(found) == 1, "expected one result for %r, got %d:\n%s" % (name, len(found), self.stdout[-3000:])
-        return found[0]
-
-    @property
-    def output(self):
-        return self.stdout + self.stderr
 
 
 def _no_templates(value, where):
@@ -129,14 +112,14 @@ def run_in_place(tmp_path, emulator, monkeypatch):
             raise NotInProcess("extra_vars, inventories and ansible-playbook options other than -v need run_playbook")
         if isinstance(plays, str):
             plays = yaml.safe_load(plays)
-        for key in CLEARED_ENV:
+        for key in CREDENTIAL_ENV:
             monkeypatch.delenv(key, raising=False)
         monkeypatch.setenv("ENTRA_CLOUDS_FILE", emulator.clouds_file)
         monkeypatch.setenv("ENTRA_TOKEN_CACHE_DIR", str(tmp_path / "token-cache"))
         for key, value in (env or {}).items():
             monkeypatch.setenv(key, value)
         tracebacks = [t for t in (env or {}).get("ANSIBLE_DISPLAY_TRACEBACK", "never").split(",") if t != "never"]
-        run = TasksRun()
+        run = PlaybookRun(0, "", "", [])
         for play in plays:
             extra = set(play) - PLAY_KEYS
             if extra or play.get("hosts") != "localhost":
