@@ -281,16 +281,17 @@ def plan(module, found):
     return entries, writes
 
 
-def settle_unknown(client, writes, answers, rounds=3, send=None):
+def settle_unknown(client, writes, answers, send=None):
     """Invitations whose outcome is unknown (5xx or a cut connection): look the addresses up and invite
     again only those not found. Re-inviting an address that already has a guest returns that guest, so a
     guest invited but not yet visible is not duplicated. A reset of redemption is simply sent again.
+    Rounds go on, with backoff, until every outcome is known or the client's retry budget is spent (a fixed
+    count of rounds gave up on a bad day while the budget had room).
     send(requests) sends the writes again (default client.batch; apply() paces invitations)."""
     send = send or client.batch
-    for _round in range(rounds):
-        unsure = [i for i, a in enumerate(answers) if a.get("outcome_unknown")]
-        if not unsure:
-            break
+    backoff = client.backoff()
+    unsure = [i for i, a in enumerate(answers) if a.get("outcome_unknown")]
+    while unsure:
         lookups = [i for i in unsure if not writes[i][1]["body"].get("resetRedemption")]
         found = gu.find_by_address(client, [writes[i][0]["email"] for i in lookups]) if lookups else {}
         resend = []
@@ -304,6 +305,9 @@ def settle_unknown(client, writes, answers, rounds=3, send=None):
                 resend.append(i)
         for i, answer in zip(resend, send([writes[i][1] for i in resend]) if resend else []):
             answers[i] = answer
+        unsure = [i for i, a in enumerate(answers) if a.get("outcome_unknown")]
+        if unsure and not backoff.wait("POST /invitations", "%d invitation(s) with an unknown outcome" % len(unsure)):
+            break
     return answers
 
 

@@ -92,6 +92,25 @@ def test_an_invitation_applied_then_answered_503_is_not_duplicated(run_in_place,
     assert len(guests) == 1 and guests[0]["id"] == entry["id"]
 
 
+def test_invitations_cut_off_again_and_again_settle_within_the_retry_budget(run_in_place, emulator, connection):
+    # every send of the invitation is applied and its answer lost, five times over (a fixed three rounds
+    # of look-up-and-resend gave up here): the module keeps reading and re-sending while its budget lasts
+    _delay(emulator, 30)
+    emulator.faults({"host": "graph", "method": "POST", "path": "/invitations$", "status": 502, "when": "after",
+                     "times": 5})
+    run = run_in_place(play(connection("contoso"), [
+        _task("invite", "guest_invitation", guests=[{"email": "jordan.ellis@tailspin-defense.us"}])]))
+    assert run.rc == 0, run.output[-3000:]
+    res = run.task("invite")["result"]
+    entry = res["guests"][0]
+    assert entry["action"] == "invited" and entry["changed"] is True and entry["id"]
+    posts = [e for e in _graph(emulator) if e["method"] == "POST" and e["path"].endswith("/invitations")]
+    assert [e["fault"] for e in posts] == ["after"] * 5 + [None], posts
+    guests = [u for u in emulator.state("contoso")["data"]["users"].values()
+              if u["mail"] == "jordan.ellis@tailspin-defense.us"]
+    assert len(guests) == 1 and guests[0]["id"] == entry["id"]
+
+
 def test_transient_failures_are_retried_counted_and_listed_at_vvv(run_in_place, emulator, connection):
     emulator.faults({"host": "graph", "method": "GET", "status": 502, "times": 1},
                     {"host": "graph", "method": "GET", "status": 429, "retry_after": 1, "times": 1},
