@@ -17,6 +17,7 @@ its roles are gone; the token-cache-off first run is measured for the demo inven
 """
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -28,6 +29,7 @@ import yaml
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _harness import REPO, Emulator, run_playbook, table  # noqa: E402
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOK = os.path.join(REPO, "playbooks", "pair_tenants.yml")
 DEMO_INVENTORY = os.path.join(REPO, "playbooks", "inventory", "demo")
 CLOUDS = [("usgov", "USGov", "DODCON", "us"), ("china", "AS", None, "cn"), ("usgov_dod", "USGov", "DOD", "mil"),
@@ -103,7 +105,18 @@ DAYS = {"calm": ["--fault-probability", "0", "--replication-delay", "0"],
         "ordinary": []}   # the emulator's default: 3 % faults, each new object hidden for 1-4 s
 
 
-def scenario(label, seed, inventory, pairs, latency_ms, forks, cache_off=False, day="calm"):
+def profile_rows(path, top=12):
+    """The slowest tasks of a run (wall seconds, all hosts together), from the task_seconds callback."""
+    totals = {}
+    with open(path) as f:
+        for line in f:
+            t = json.loads(line)
+            seconds, hosts = totals.get(t["task"], (0.0, 0))
+            totals[t["task"]] = (seconds + t["seconds"], max(hosts, t["hosts"]))
+    return sorted(((s, h, name) for name, (s, h) in totals.items()), reverse=True)[:top]
+
+
+def scenario(label, seed, inventory, pairs, latency_ms, forks, cache_off=False, day="calm", profile=False):
     emu = Emulator(seed, DAYS[day])
     rows = []
     try:
@@ -120,6 +133,9 @@ def scenario(label, seed, inventory, pairs, latency_ms, forks, cache_off=False, 
             env = {"ENTRA_EMULATOR_DIR": emu.dir, "ENTRA_TOKEN_CACHE_DIR": os.path.join(work, "tokens"),
                    "ENTRA_TOKEN_CACHE": cache, "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
                    "ANSIBLE_REMOTE_TMP": os.path.join(work, "tmp"), "ANSIBLE_FORKS": str(forks)}
+            if profile:
+                env.update(ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callback_plugins"),
+                           ANSIBLE_CALLBACKS_ENABLED="task_seconds", TASK_SECONDS=os.path.join(work, "tasks.jsonl"))
             seconds, output = run_playbook(PLAYBOOK, emu, env=env, args=["-i", inventory] + args, output=True)
             c = emu.counts()
             rows.append({"scenario": label, "run": name, "pairs": pairs, "task results": recap(output),
@@ -129,7 +145,8 @@ def scenario(label, seed, inventory, pairs, latency_ms, forks, cache_off=False, 
                          "graph": c["graph_requests"], "writes": c["graph_writes"],
                          "graph/pair": "%.1f" % (c["graph_requests"] / float(pairs)),
                          "seconds": "%.1f" % seconds, "s/pair": "%.2f" % (seconds / pairs),
-                         "paths": c["by_method_path"] if name.startswith("second") else None})
+                         "paths": c["by_method_path"] if name.startswith("second") else None,
+                         "profile": profile_rows(env["TASK_SECONDS"]) if profile else None})
     finally:
         emu.stop()
     return rows
@@ -144,13 +161,14 @@ def main():
     p.add_argument("--day", choices=sorted(DAYS), default="calm",
                    help="calm (no faults, no replication delay: the recorded baseline's day) or ordinary")
     p.add_argument("--paths", action="store_true", help="print the converged run's Graph requests by path")
+    p.add_argument("--profile", action="store_true", help="print each run's slowest tasks (wall seconds)")
     args = p.parse_args()
     rows = scenario("demo inventory", None, DEMO_INVENTORY, 4, args.latency_ms, args.forks, cache_off=True,
-                    day=args.day)
+                    day=args.day, profile=args.profile)
     for spokes in args.spokes:
         seed, inventory = generated(spokes, tempfile.mkdtemp(prefix="bench-hub-"))
         rows += scenario("hub + %d spokes" % spokes, seed, inventory, spokes, args.latency_ms, args.forks,
-                         day=args.day)
+                         day=args.day, profile=args.profile)
     if not args.no_baseline and args.latency_ms == 0 and args.day == "calm":
         rows += recorded_rows()
     print("playbooks/pair_tenants.yml on the emulator, %s day, %d ms added per request, forks %d"
@@ -161,6 +179,11 @@ def main():
                 print("\n%s, %s: Graph requests by method and path" % (r["scenario"], r["run"]))
                 for path, n in sorted(r["paths"].items(), key=lambda kv: -kv[1]):
                     print("  %5d  %s" % (n, path))
+    if args.profile:
+        for r in rows:
+            print("\n%s, %s: slowest tasks (wall s, hosts)" % (r["scenario"], r["run"]))
+            for seconds, hosts, name in r["profile"] or []:
+                print("  %7.2f  %4d  %s" % (seconds, hosts, name))
     print(table(rows, ["scenario", "run", "pairs", "task results", "token", "tokens/tenant", "discovery", "graph",
                        "writes", "graph/pair", "seconds", "s/pair"]))
     failures = [r for r in rows if r["run"] in ("second run (no change)", "--check --diff") and r.get("writes")]

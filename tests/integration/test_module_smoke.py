@@ -1,7 +1,8 @@
 """One end-to-end run per module through ansible-playbook: what the in-process contract suite (tests/modules)
 cannot prove. The module is found by its FQCN in the collection, its connection comes from the action
-group's module_defaults (meta/runtime.yml), AnsiballZ packs its module_utils, it runs in its own process,
-and the controller reads its result. Each play runs the task twice: a real change, then nothing to do."""
+group's module_defaults (meta/runtime.yml), its action runs it in the controller's worker, and the controller
+reads its result (test_in_controller.py shows its own process, through AnsiballZ, gives the same). Each play
+runs the task twice: a real change, then nothing to do."""
 
 import pytest
 
