@@ -50,7 +50,10 @@ def generated(spokes, work):
                         "apps": [{"client_id": tid(name + "-app"), "client_secret": "bench-secret-%s" % name}],
                         "users": [{"user_principal_name": "user@" + domain, "display_name": "User " + name,
                                    "mail": "user@" + domain}]})
-        hosts[name] = {"tenant_id": tid(name), "cloud": cloud}
+        # credentials in the host's variables, as a real inventory has them (from a vault): the demo inventory's
+        # lookup of the emulator's tenant file parses that file for every module task
+        hosts[name] = {"tenant_id": tid(name), "cloud": cloud, "client_id": tid(name + "-app"),
+                       "client_secret": "bench-secret-%s" % name}
         if i:
             guests.append({"resource": "hub", "home": name, "people": ["user@" + domain]})
     seed = os.path.join(work, "seed.yml")
@@ -62,8 +65,7 @@ def generated(spokes, work):
         yaml.safe_dump({"all": {"children": {"tenants": {"hosts": hosts}}}}, f)
     with open(os.path.join(DEMO_INVENTORY, "group_vars", "tenants.yml")) as f:
         demo = yaml.safe_load(f)
-    group = dict((k, demo[k]) for k in ("ansible_connection", "ansible_python_interpreter", "emulator_dir",
-                                        "emulator_tenant", "client_id", "client_secret"))
+    group = dict((k, demo[k]) for k in ("ansible_connection", "ansible_python_interpreter"))
     group["entra_partnerships"] = [{"hub": "hub", "spokes": [n for n in hosts if n != "hub"]}]
     group["entra_guests"] = guests
     with open(os.path.join(inv, "group_vars", "tenants.yml"), "w") as f:

@@ -208,7 +208,8 @@ def load_catalogue(clouds_file=None):
         try:
             if HAS_YAML:
                 import yaml
-                data = yaml.safe_load(text)
+                # libyaml's loader where PyYAML has it: the same result, about ten times faster
+                data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
             else:
                 data = json.loads(text)
         except Exception as exc:  # yaml and json raise different types; both mean "not parseable"
