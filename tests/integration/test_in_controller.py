@@ -76,3 +76,16 @@ def test_the_tasks_environment_reaches_the_module_and_leaves_with_the_task(run_p
     failed = run.task("without")
     assert failed["status"] == "failed" and "client_secret" in failed["result"]["msg"], failed
     assert secret not in run.output
+
+
+def test_the_tasks_timeout_stops_a_module_running_in_the_controller(run_playbook, emulator, connection):
+    emulator.admin("POST", "/_emulator/latency", {"ms": 4000})
+    try:
+        run = run_playbook(play(connection("contoso"), [
+            {"name": "slow", "entra.crosscloud.cross_tenant_access_info": {}, "timeout": 2, "ignore_errors": True},
+            {"name": "after", "ansible.builtin.debug": {"msg": "the play goes on"}}]))
+    finally:
+        emulator.admin("POST", "/_emulator/latency", {"ms": 0})
+    slow = run.task("slow")
+    assert slow["status"] == "failed" and "timed out" in slow["result"]["msg"].lower(), slow
+    assert run.task("after")["status"] == "ok"

@@ -26,3 +26,34 @@ def test_the_controller_imported_every_module_and_requests():
     assert in_controller.IMPORT_PROBLEM is None
     for name in _names("modules"):
         assert hasattr(importlib.import_module(in_controller.MODULES_PACKAGE + "." + name), "main"), name
+
+
+def test_a_module_that_dies_reads_as_a_module_process_that_died(monkeypatch):
+    # what a module process prints when an exception escapes main(): nothing on stdout, the traceback on
+    # stderr, exit code 1 (the action then reports a module failure with both)
+    module = importlib.import_module(in_controller.MODULES_PACKAGE + ".tenant_info")
+
+    def boom():
+        raise RuntimeError("a bug in the module")
+    monkeypatch.setattr(module, "main", boom)
+    res = in_controller.run_module_here("tenant_info", {})
+    assert res["rc"] == 1 and res["stdout"] == ""
+    assert "RuntimeError: a bug in the module" in res["stderr"] and res["stderr_lines"][0].startswith("Traceback")
+
+
+def test_the_module_side_switch_and_arguments_are_put_back(monkeypatch):
+    from ansible.module_utils import basic
+    module = importlib.import_module(in_controller.MODULES_PACKAGE + ".tenant_info")
+    before = (basic._ANSIBLE_ARGS, in_controller.module_internal.is_controller)
+    seen = {}
+
+    def main():
+        seen["is_controller"] = in_controller.module_internal.is_controller
+        seen["args"] = basic._ANSIBLE_ARGS
+        print('{"changed": false}')
+        raise SystemExit(0)
+    monkeypatch.setattr(module, "main", main)
+    res = in_controller.run_module_here("tenant_info", {"tenant": "contoso.com"})
+    assert res["rc"] == 0 and res["stdout"].strip() == '{"changed": false}'
+    assert seen["is_controller"] is False and b'"tenant": "contoso.com"' in seen["args"]
+    assert (basic._ANSIBLE_ARGS, in_controller.module_internal.is_controller) == before
