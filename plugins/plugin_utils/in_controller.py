@@ -42,7 +42,9 @@ from ansible.vars.clean import remove_internal_keys
 
 try:  # module-side mode: how a module process tells itself apart from the controller (ansible-core >= 2.19)
     from ansible.module_utils import _internal as module_internal
-    _SIDE_SWITCH = hasattr(module_internal, "is_controller")
+    # private to ansible-core (2.19 to 2.21 have them, CI proves it): a core without them ships the module
+    _SIDE_SWITCH = all(hasattr(o, a) for o, a in ((module_internal, "is_controller"), (basic, "_ANSIBLE_ARGS"),
+                                                   (basic, "_ANSIBLE_PROFILE")))
 except ImportError:  # pragma: no cover - every core this collection supports has it
     module_internal, _SIDE_SWITCH = None, False
 

@@ -57,3 +57,8 @@ def test_the_module_side_switch_and_arguments_are_put_back(monkeypatch):
     assert res["rc"] == 0 and res["stdout"].strip() == '{"changed": false}'
     assert seen["is_controller"] is False and b'"tenant": "contoso.com"' in seen["args"]
     assert (basic._ANSIBLE_ARGS, in_controller.module_internal.is_controller) == before
+
+
+def test_this_core_has_what_running_in_the_controller_needs():
+    # a core without the module-side switch or the argument hand-over ships every module instead
+    assert in_controller._SIDE_SWITCH is True
