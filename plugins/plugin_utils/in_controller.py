@@ -38,13 +38,17 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
-from ansible.vars.clean import remove_internal_keys
+
+try:  # ansible-core 2.19 and 2.20; from 2.21 the parsed result is an object that removes them itself
+    from ansible.vars.clean import remove_internal_keys
+except ImportError:
+    remove_internal_keys = None
 
 try:  # module-side mode: how a module process tells itself apart from the controller (ansible-core >= 2.19)
     from ansible.module_utils import _internal as module_internal
     # private to ansible-core (2.19 to 2.21 have them, CI proves it): a core without them ships the module
-    _SIDE_SWITCH = all(hasattr(o, a) for o, a in ((module_internal, "is_controller"), (basic, "_ANSIBLE_ARGS"),
-                                                   (basic, "_ANSIBLE_PROFILE")))
+    _SIDE_SWITCH = all(hasattr(owner, name) for owner, name in (
+        (module_internal, "is_controller"), (basic, "_ANSIBLE_ARGS"), (basic, "_ANSIBLE_PROFILE")))
 except ImportError:  # pragma: no cover - every core this collection supports has it
     module_internal, _SIDE_SWITCH = None, False
 
