@@ -1,29 +1,26 @@
 """Run the collection's modules in this process against the running emulator.
 
 `run_in_place` takes the same plays as the integration suite's `run_playbook` (tests/integration/helpers.py
-builds them) and runs each task's module `main()` here, the way model collections unit-test modules:
-the arguments are handed to AnsibleModule (ansible.module_utils.testing.patch_module_args), exit_json /
-fail_json are captured, and the result reads back exactly as the playbook runner's does
-(`run.task(name)` -> {"status", "result"}). What it cannot run the way ansible-playbook would (Jinja,
+builds them) and runs each task's module `main()` here, through the collection's own in-worker runner
+(plugins/plugin_utils/in_controller.py, what a playbook task on the controller uses): the arguments are
+handed to AnsibleModule, what the module prints is captured, and the result reads back exactly as the
+playbook runner's does (`run.task(name)` -> {"status", "result"}). What it cannot run the way ansible-playbook would (Jinja,
 loops, roles, inventories, registered variables) it refuses, so a test never passes on a half-read play.
 
-What it saves is the ansible-playbook start and the module process (about 3 s a task on this machine);
+What it saves is the ansible-playbook start and Ansible's work per task (about 3 s a task on this machine
+when it was written);
 the module code, its HTTP over TLS, the emulator and its log are the same as in the playbook tests.
 """
 
 import contextlib
-import importlib
-import io
 import json
 from unittest import mock
 
 import pytest
 import yaml
 
-from ansible.module_utils import _internal as module_internal
 from ansible.module_utils._internal import _traceback as module_traceback
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.entra.crosscloud.plugins.plugin_utils import in_controller
 
 from tests.integration.conftest import CREDENTIAL_ENV, PlaybookRun
 
@@ -74,33 +71,24 @@ def _module_side_tracebacks():
 
 
 def run_module(name, args, check=False, diff=False, verbosity=0, tracebacks=()):
-    """One module run: (result dict, what it printed). Its exit_json/fail_json end it as in a real run."""
-    module = importlib.import_module("ansible_collections.entra.crosscloud.plugins.modules." + name)
+    """One module run: (result dict, what it printed), through the collection's own in-worker runner
+    (plugins/plugin_utils/in_controller.py), as a playbook task on the controller runs it."""
     internal = {"_ansible_check_mode": check, "_ansible_diff": diff, "_ansible_module_name": PREFIX + name,
                 "_ansible_verbosity": verbosity, "_ansible_debug": False, "_ansible_keep_remote_files": False,
                 # what the controller sends from ANSIBLE_DISPLAY_TRACEBACK (ansible-core >= 2.19)
                 "_ansible_tracebacks_for": list(tracebacks)}
-    out, err = io.StringIO(), io.StringIO()
-    module_warnings._global_warnings.clear()
-    module_warnings._global_deprecations.clear()
-    # pytest imports controller code (the filter tests, ansible.errors); a module must act as on a target host
+    # pytest has not set up the controller's traceback display: read this run's _ansible_tracebacks_for
     with contextlib.ExitStack() as stack:
-        for patch in [mock.patch.object(module_internal, "is_controller", False)] + _module_side_tracebacks():
+        for patch in _module_side_tracebacks():
             stack.enter_context(patch)
-        stack.enter_context(patch_module_args(dict(args, **internal)))
-        stack.enter_context(contextlib.redirect_stdout(out))
-        stack.enter_context(contextlib.redirect_stderr(err))
-        try:
-            module.main()
-        except SystemExit:
-            pass
-    printed = out.getvalue()
+        res = in_controller.run_module_here(name, dict(args, **internal))
+    printed = res["stdout"]
     lines = [line for line in printed.splitlines() if line.startswith("{")]
-    assert lines, "module %s printed no result:\n%s\n%s" % (name, printed, err.getvalue())
+    assert lines, "module %s printed no result:\n%s\n%s" % (name, printed, res["stderr"])
     result = json.loads(lines[-1])
     if "warnings" in result:
         result["warnings"] = [_warning_text(w) for w in result["warnings"]]
-    return result, printed + err.getvalue()
+    return result, printed + res["stderr"]
 
 
 @pytest.fixture
