@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
@@ -72,6 +73,50 @@ def partners_of(pairs, host):
     return pairing.partners_of(pairs, host)
 
 
+def _partnership_changes(configured, mine, hostvars, baseline=None):
+    """Readable lines for what the partnership role changed on one tenant (or would, in check mode): from its
+    partners result (`configured`), its partners (partners_of) and its external_collaboration result."""
+    # tenant ID -> inventory name, so partners are reported by the names the inventory gives them
+    names = dict((str(_get(_get(hostvars, p["partner"], {}), "tenant_id", "")).lower(), p["partner"])
+                 for p in mine or [])
+    configured = configured if isinstance(configured, Mapping) else {}
+    lines = []
+    clouds = configured.get("clouds_enabled") or []
+    if clouds:
+        lines.append("cloud settings: %s enabled" % ", ".join(clouds))
+    results = [p for p in configured.get("partners") or [] if isinstance(p, Mapping)]
+    added = [names.get(str(p.get("tenant_id")).lower(), p.get("tenant_id")) for p in results
+             if p.get("action") == "added"]
+    if added:
+        lines.append("partners added: %s" % ", ".join(added))
+    for p in results:
+        if p.get("action") == "updated":
+            name = names.get(str(p.get("tenant_id")).lower(), p.get("tenant_id"))
+            lines.append("access changed for %s: %s" % (name, ", ".join(p.get("changed_settings") or [])))
+    baseline = baseline if isinstance(baseline, Mapping) else {}
+    if baseline.get("changed"):
+        lines.append("external collaboration: %s" % ", ".join(baseline.get("changed_settings") or []))
+    return lines
+
+
+def partners_by_tenant(pairs, hosts):
+    """partners_of for every tenant at once: {host: its partners}."""
+    pairs = list(pairs or [])
+    return dict((host, pairing.partners_of(pairs, host)) for host in hosts or [])
+
+
+def partnership_records(hosts, hostvars, by_tenant, configured_var="partnership_configured",
+                        baseline_var="partnership_baseline"):
+    """The partnership role's record for every tenant at once: {host: {partners, changes}}."""
+    out = {}
+    for host in hosts or []:
+        hv = _get(hostvars, host, {})
+        mine = (by_tenant or {}).get(host) or []
+        out[host] = {"partners": mine, "changes": _partnership_changes(_get(hv, configured_var, {}), mine, hostvars,
+                                                                       _get(hv, baseline_var, {}))}
+    return out
+
+
 def partner_entries(partners, hostvars):
     """The partners module's list for one tenant: each partner's tenant ID and declared cloud, and this
     side's settings."""
@@ -105,6 +150,35 @@ def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, exte
     if writes and policy_size:
         problems.extend(pairing.policy_size_problems(host, partnerships, compact)[1])
     return problems
+
+
+TENANT_FIELDS = ("tenant_id", "cloud", "region_scope", "region_sub_scope", "display_name", "default_domain",
+                 "permissions")
+
+
+def tenant_records(hosts, hostvars, partnerships=None, guests=True, writes=True, verify=True, domain_lists=False,
+                   policy_size=True, compact=True, discovery_var="preflight_discovery", clouds_file=None):
+    """The preflight role's findings for every tenant at once: {host: {tenant, problems}}.
+
+    One call for the play: Ansible reads each host's variables anew at every hostvars[host], and a filter run
+    per host would parse the partnerships once per host."""
+    out = {}
+    for host in hosts or []:
+        hv = _get(hostvars, host, {})
+        found = _get(hv, discovery_var, {})
+        tenant_id = _get(hv, "tenant_id")
+        tenant = dict((key, _get(found, key)) for key in TENANT_FIELDS)
+        tenant.update(name=host, tenant_id=_get(found, "tenant_id", tenant_id))
+        if tenant_id is None:
+            problems = ["%s: tenant_id is not set for this inventory host" % host]
+        else:
+            problems = tenant_problems(found, host, _get(hv, "cloud", "global"), partnerships=partnerships,
+                                       guests=_get(hv, "entra_guests", []) if guests else [],
+                                       external_collaboration=_get(hv, "entra_external_collaboration"),
+                                       writes=writes, verify=verify, domain_lists=domain_lists,
+                                       clouds_file=clouds_file, compact=compact, policy_size=policy_size)
+        out[host] = {"tenant": tenant, "problems": problems}
+    return out
 
 
 def access_matrix(pairs, hostvars, hosts, export_var="verify_export", tenant_var="preflight_tenant",
@@ -271,6 +345,35 @@ def guest_invites(plan, hostvars, lookup_var="guests_lookup"):
         raise AnsibleFilterError(str(exc))
 
 
+def guest_work(data, hosts):
+    """For every tenant at once: whom it looks up at home and its plan as a resource tenant,
+    {host: {people, plan}}; the entries are checked once."""
+    hosts = list(hosts or [])
+    try:
+        return pairing.guest_work(data, hosts)
+    except pairing.PairingError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def guest_outcomes(hosts, hostvars, work, lookup_var="guests_lookup", result_var="guests_invited",
+                   report_var="guests_report"):
+    """For every tenant at once, after the invitations: {host: {report, problems}}. The report is appended to
+    the tenant's earlier report (report_var); each problem names the resource tenant first."""
+    out = {}
+    for host in hosts or []:
+        hv = _get(hostvars, host, {})
+        plan = ((work or {}).get(host) or {}).get("plan") or []
+        earlier = list(_get(hv, report_var, []) or [])
+        if not plan:
+            out[host] = {"report": earlier, "problems": []}
+            continue
+        invites = guest_invites(plan, hostvars, lookup_var)
+        result = _get(hv, result_var, {})
+        out[host] = {"report": earlier + pairing.guest_report(invites, result if isinstance(result, Mapping) else {}),
+                     "problems": ["%s: %s" % (host, p) for p in invites["problems"]]}
+    return out
+
+
 def guest_report(invites, result=None):
     return pairing.guest_report(invites, result)
 
@@ -283,18 +386,23 @@ class FilterModule(object):
             "foreign_report": foreign_report,
             "foreign_settings": foreign_settings,
             "guest_invites": guest_invites,
+            "guest_outcomes": guest_outcomes,
             "guest_lookups": guest_lookups,
             "guest_plan": guest_plan,
             "guest_report": guest_report,
+            "guest_work": guest_work,
             "invites_for": invites_for,
             "matrix_report": matrix_report,
             "not_restored": not_restored,
             "partner_entries": partner_entries,
+            "partners_by_tenant": partners_by_tenant,
             "partners_of": partners_of,
+            "partnership_records": partnership_records,
             "partnerships": partnerships,
             "partnerships_from_exports": partnerships_from_exports,
             "run_summary": run_summary,
             "tenant_problems": tenant_problems,
+            "tenant_records": tenant_records,
             "unpair_summary": unpair_summary,
             "unused_clouds": unused_clouds,
         }

@@ -773,6 +773,22 @@ def guest_plan(data, resource, hosts):
     return [entry for res, entry in _guest_entries(data, hosts) if res == resource]
 
 
+def guest_work(data, hosts):
+    """guest_lookups and guest_plan for every host at once, the entries checked once:
+    {host: {"people": [addresses it looks up at home], "plan": [its entries as a resource tenant]}}."""
+    out = dict((host, {"people": [], "plan": []}) for host in hosts)
+    seen = dict((host, set()) for host in hosts)
+    for resource, entry in _guest_entries(data, hosts):
+        out[resource]["plan"].append(entry)
+        if not entry["home_in_run"]:
+            continue
+        for person in entry["people"]:
+            if person["email"].lower() not in seen[entry["home"]]:
+                seen[entry["home"]].add(person["email"].lower())
+                out[entry["home"]]["people"].append(person["email"])
+    return out
+
+
 def guest_lookups(data, home, hosts):
     """The addresses one home tenant looks up for the whole run: every person of every `entra_guests` entry
     whose home it is, whatever the resource tenant, each address once (case-insensitive, first spelling).

@@ -35,8 +35,11 @@ def test_guests_role_looks_up_at_each_home_in_parallel_and_invites_once_per_reso
             "fabrikam_cn", "northwind_dod", "tailspin_gcch"]   # ... run on each home's own host
         assert lookups["fabrikam_cn"]["result"]["not_found"] == ["nobody@fabrikam.cn"]
         assert len(lookups["tailspin_gcch"]["result"]["guests"]) == 1    # listed twice, looked up once
-        report = [r for r in run.results if r["task"].endswith("Report invited, existing and skipped people")
-                  and r["host"] == "contoso"][0]["result"]["ansible_facts"]["guests_report"]
+        reports = [r for r in run.results if r["task"].endswith("Report invited, existing and skipped people, for "
+                                                                "every tenant")]
+        assert len(reports) == 1     # one task for the play, setting each tenant's own report
+        report = [i for i in reports[0]["result"]["results"]
+                  if i["item"] == "contoso"][0]["ansible_facts"]["guests_report"]
         return invites[0]["result"], report
 
     run = run_playbook(_guests_role(), inventory=DEMO, env=env, extra_vars={"entra_guests": guests}, check=True)
@@ -67,3 +70,34 @@ def test_guests_role_looks_up_at_each_home_in_parallel_and_invites_once_per_reso
     assert emulator.counts(since)["graph_writes"] == 0 and result["changed"] is False
     assert [r["existing"] for r in report][:3] == [["jordan.ellis@tailspin-defense.us"], ["li.wei@fabrikam.cn"],
                                                    ["sam.rivera@northwind.mil"]]
+
+
+def test_people_whose_home_tenant_failed_are_named_at_the_end_and_the_others_are_invited(run_playbook, emulator):
+    # northwind's credentials are wrong, so its lookup fails on its own host: contoso still invites the others,
+    # then the role fails once, at its end, naming the person left out and the tenant they were meant for
+    guests = [{"resource": "contoso", "home": "tailspin_gcch", "people": ["jordan.ellis@tailspin-defense.us"]},
+              {"resource": "contoso", "home": "northwind_dod", "people": ["sam.rivera@northwind.mil"]}]
+    play = [{"name": "guests", "hosts": "tenants", "gather_facts": False,
+             "pre_tasks": [{"name": "Break one home tenant's credentials",
+                            "ansible.builtin.set_fact": {"client_secret": "not-the-secret"},
+                            "when": "inventory_hostname == 'northwind_dod'"}],
+             "roles": ["entra.crosscloud.guests"]}]
+    env = {"ENTRA_EMULATOR_DIR": emulator.state_dir}
+    run = run_playbook(play, inventory=DEMO, env=env, extra_vars={"entra_guests": guests})
+    assert run.rc == 2, run.output[-4000:]
+    assert [r["host"] for r in run.results if r["action"].endswith("guest_info") and r["status"] == "failed"] \
+        == ["northwind_dod"]
+    assert _guests(emulator) == ["jordan.ellis@tailspin-defense.us"]
+    fails = [r for r in run.results if r["task"].endswith("Fail for people whose home tenant did not look them up")
+             and r["status"] == "failed"]
+    assert len(fails) == 1, run.output[-4000:]
+    assert fails[0]["result"]["msg"] == ("contoso: northwind_dod did not look up sam.rivera@northwind.mil "
+                                         "(it failed earlier in this run): not invited")
+    # with guests_fail false the role leaves the failing to the caller: it ends without failing, and each
+    # tenant's guests_problems says the same
+    play[0]["vars"] = {"guests_fail": False}
+    play[0]["post_tasks"] = [{"name": "Show the problems", "ansible.builtin.debug": {"var": "guests_problems"}}]
+    run = run_playbook(play, inventory=DEMO, env=env, extra_vars={"entra_guests": guests})
+    shown = dict((r["host"], r["result"]["guests_problems"]) for r in run.results if r["task"] == "Show the problems")
+    assert shown["contoso"] == [fails[0]["result"]["msg"]] and shown["tailspin_gcch"] == []
+    assert "northwind_dod" not in shown     # it failed at its lookup

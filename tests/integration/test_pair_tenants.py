@@ -281,6 +281,23 @@ def test_a_run_cut_off_after_one_side_converges_when_run_again(pair, emulator):
     assert redeem(emulator, "contoso", "jordan.ellis@tailspin-defense.us")["allowed"] is True
 
 
+def test_a_home_tenant_whose_lookup_fails_is_named_after_the_summary(pair, paired, emulator):
+    # tailspin's user directory is out for longer than the retry budget: its guest lookup fails on its own
+    # host; contoso still invites the others, the summary is shown, then the run fails naming who was left out
+    emulator.faults({"host": "graph", "tenant": emulator.tenant("tailspin_gcch")["id"], "method": "GET",
+                     "path": "/v1.0/users$", "status": 503, "times": 500})
+    run = pair(env={"ENTRA_RETRY_BUDGET": "2"})
+    assert run.rc == 2, run.output[-4000:]
+    failed = [(r["host"], r["task"].split(" : ")[-1]) for r in run.results if r["status"] == "failed"]
+    assert failed == [("tailspin_gcch", "Find this tenant's people whom tenants of the run invite"),
+                      ("contoso", "Fail for people not invited because their home tenant did not look them up")]
+    summary = one(run, "What changed, who can collaborate where, who was invited")["result"]["msg"]
+    assert "  contoso <- fabrikam_cn: already there li.wei@fabrikam.cn" in summary
+    assert one(run, "Fail for people not invited because their home tenant did not look them up")["result"]["msg"] \
+        == ("contoso: tailspin_gcch did not look up jordan.ellis@tailspin-defense.us (it failed earlier in this run): "
+            "not invited")
+
+
 def test_unpair_removes_both_sides_and_only_clouds_no_partner_needs(pair, paired, emulator):
     gov = [["contoso", "tailspin_gcch"]]
     run = pair("unpair_tenants.yml", extra_vars={"entra_unpair": gov})

@@ -42,3 +42,33 @@ def test_guest_invites_reads_each_homes_lookup_and_cloud_from_hostvars():
                 {"resource": "contoso", "home_cloud": "china", "people": ["A@b.com"]}]
     with pytest.raises(AnsibleFilterError, match="different home_cloud"):
         f.guest_invites(f.guest_plan(conflict, "contoso", HOSTS), {})
+
+
+def test_guest_work_gives_every_tenant_what_lookups_and_plan_give_it_one_by_one():
+    guests = GUESTS + [{"resource": "contoso", "home_cloud": "usgov", "people": ["pat@w.gov"]},
+                       {"resource": "tailspin_gcch", "home": "fabrikam_cn", "people": ["LI@f.cn"]}]
+    work = f.guest_work(guests, HOSTS)
+    assert sorted(work) == sorted(HOSTS)
+    for host in HOSTS:
+        assert work[host]["people"] == f.guest_lookups(guests, host, HOSTS)
+        assert work[host]["plan"] == f.guest_plan(guests, host, HOSTS)
+    assert work["fabrikam_cn"]["people"] == ["li@f.cn", "wang@f.cn"]    # each address once
+    with pytest.raises(AnsibleFilterError, match=r"entra_guests\[0\].resource 'nowhere'"):
+        f.guest_work([{"resource": "nowhere", "home": "contoso", "people": []}], HOSTS)
+
+
+def test_guest_outcomes_reports_each_tenant_appends_to_its_earlier_report_and_names_the_resource():
+    jordan = {"mail": "jordan@t.us", "user_principal_name": "jordan.e@t.us"}
+    work = f.guest_work(GUESTS, HOSTS)
+    earlier = {"home": "x", "invited": [], "existing": [], "skipped": []}
+    hostvars = {"tailspin_gcch": {"cloud": "usgov", "guests_lookup": {"guests": [jordan], "not_found": []},
+                                  "guests_report": [earlier]},
+                "fabrikam_cn": {"cloud": "china"},     # failed before its lookup
+                "contoso": {"guests_invited": {"guests": [{"email": "jordan.e@t.us", "action": "exists"}]}}}
+    out = f.guest_outcomes(HOSTS, hostvars, work)
+    assert out["contoso"] == {
+        "report": [{"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": []},
+                   {"home": "fabrikam_cn", "invited": [], "existing": [], "skipped": []}],
+        "problems": ["contoso: fabrikam_cn did not look up li@f.cn (it failed earlier in this run): not invited"]}
+    assert out["tailspin_gcch"]["report"][0] == earlier and len(out["tailspin_gcch"]["problems"]) == 1
+    assert out["fabrikam_cn"] == {"report": [], "problems": []}     # resource of nobody

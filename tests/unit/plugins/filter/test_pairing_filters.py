@@ -180,3 +180,38 @@ def test_unpair_summary_says_what_went_and_what_stays():
         "  b: nothing",
         "  c: not unpaired (it failed earlier in this run)"]
     assert f.not_restored({"guest_user_role": "guest"}, ["china"]) == ["guest_user_role", "cloud settings (china)"]
+
+
+def test_tenant_records_gives_each_tenant_its_findings_and_problems_from_its_own_variables():
+    other = "cf596d2c-1283-4d6d-8580-e315c3e58b4b"
+    hv = {"a": {"tenant_id": TID, "cloud": "global", "preflight_discovery": discovery(display_name="A", extra=1)},
+          "b": {"tenant_id": other, "cloud": "usgov", "preflight_discovery": discovery(tenant_id=other)},
+          "c": {"cloud": "global"}}
+    out = f.tenant_records(["a", "b", "c"], hv, partnerships=[], domain_lists=True)
+    assert out["a"] == {"tenant": {"name": "a", "tenant_id": TID, "cloud": "global", "region_scope": "NA",
+                                   "region_sub_scope": None, "display_name": "A", "default_domain": None,
+                                   "permissions": ALL_ROLES}, "problems": []}
+    # each tenant is checked against its own declared cloud, as tenant_problems does one by one
+    assert out["b"]["problems"] == f.tenant_problems(hv["b"]["preflight_discovery"], "b", "usgov", partnerships=[],
+                                                     domain_lists=True)
+    assert out["b"]["problems"] and "usgov" in out["b"]["problems"][0]
+    assert out["c"]["problems"] == ["c: tenant_id is not set for this inventory host"]
+
+
+def test_partnership_records_name_partners_by_host_and_list_every_kind_of_change():
+    mine = [{"partner": "b"}, {"partner": "c"}]
+    hv = {"b": {"tenant_id": "B-ID"}, "c": {"tenant_id": "c-id"},
+          "a": {"partnership_configured": {"clouds_enabled": ["microsoftonline.us"], "partners": [
+              {"tenant_id": "b-id", "action": "added"}, {"tenant_id": "c-id", "action": "updated",
+                                                         "changed_settings": ["b2b_collaboration_inbound"]},
+              {"tenant_id": "d-id", "action": "updated", "changed_settings": ["inbound_trust"]},
+              {"tenant_id": "c-id", "action": "none"}]},
+              "partnership_baseline": {"changed": True, "changed_settings": ["allow_invites_from"]}},
+          "z": {"partnership_configured": {"skipped": True}}}
+    out = f.partnership_records(["a", "z"], hv, {"a": mine})
+    assert out["a"] == {"partners": mine, "changes": [
+        "cloud settings: microsoftonline.us enabled", "partners added: b",
+        "access changed for c: b2b_collaboration_inbound", "access changed for d-id: inbound_trust",
+        "external collaboration: allow_invites_from"]}
+    assert out["z"] == {"partners": [], "changes": []}
+    assert f.partners_by_tenant([], ["a"]) == {"a": []}
