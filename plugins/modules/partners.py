@@ -227,6 +227,23 @@ clouds_enabled:
   type: list
   elements: str
   sample: [usgov, china]
+current:
+  description:
+    - The tenant's cross-tenant access configuration as the task read it, before any change, in the shape
+      M(entra.crosscloud.cross_tenant_access_info) returns - C(cloud_settings), C(default) and every partner
+      entry with its C(settings) (identity synchronisation and external collaboration settings are not read).
+    - It is the tenant's state when the task changed nothing, and in check mode; the verify role then takes it
+      instead of reading the tenant again.
+  returned: success
+  type: dict
+  sample:
+    cloud_settings: {clouds: [usgov], allowed_cloud_endpoints: [microsoftonline.us]}
+    default: {b2b_collaboration_inbound: {users_and_groups: {access_type: allowed, targets: [AllUsers]}},
+              is_service_default: true}
+    partners:
+      - partner: 6ba8af09-9774-4419-98d1-7db643f0c384
+        settings: {b2b_collaboration_inbound: null, inbound_trust: {mfa: true}}
+        is_service_provider: null
 policy_size:
   description:
     - The cross-tenant access policy's estimated size after the task (the stored settings, nulls left out), against
@@ -466,7 +483,15 @@ def run(module, client):
                         "changed_settings": sorted(access.option_names(dict((k, None) for k in p["body"]))),
                         "settings": pt.settings_of(after)})
     result = {"changed": bool(changing or missing), "partners": results, "policy_size": size,
-              "clouds_enabled": ct.friendly_names(module.catalogue, missing)}
+              "clouds_enabled": ct.friendly_names(module.catalogue, missing),
+              # what was read, as cross_tenant_access_info gives it: the verify role takes it instead of reading
+              # the tenant again when this task wrote nothing
+              "current": {"cloud_settings": {"clouds": ct.friendly_names(module.catalogue, enabled),
+                                             "allowed_cloud_endpoints": list(enabled)},
+                          "default": dict(pt.settings_of(default), is_service_default=default.get("isServiceDefault")),
+                          "partners": [{"partner": p.get("tenantId"), "settings": pt.settings_of(p),
+                                        "is_service_provider": p.get("isServiceProvider")}
+                                       for p in existing.values()]}}
     if module._diff:
         result["diff"] = {
             "before": dict((p["entry"]["tenant_id"], None if p["new"] else access.option_names(p["before"]))

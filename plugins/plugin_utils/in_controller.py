@@ -74,7 +74,24 @@ def _import_modules():
     return None
 
 
+# What the modules, their results and the roles' templates import on first use, which every worker (a new
+# fork for each task on each host) would otherwise import again: MSAL alone costs about 40 ms a task.
+PRELOAD = ("msal", "netrc", "ansible.module_utils._internal._json._profiles._module_legacy_c2m",
+           "ansible.module_utils._internal._json._profiles._module_legacy_m2c",
+           "ansible_collections.entra.crosscloud.plugins.filter.pairing")
+
+
+def _preload():
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # pylint: disable=broad-except
+            pass  # only a head start: the first use imports it again, or fails as it would have
+
+
 IMPORT_PROBLEM = _import_modules()
+if IMPORT_PROBLEM is None:
+    _preload()
 
 
 def run_module_here(name, module_args):

@@ -215,3 +215,17 @@ def test_partnership_records_name_partners_by_host_and_list_every_kind_of_change
         "external collaboration: allow_invites_from"]}
     assert out["z"] == {"partners": [], "changes": []}
     assert f.partners_by_tenant([], ["a"]) == {"a": []}
+
+
+def test_reused_export_only_when_the_partners_task_wrote_nothing_and_nothing_else_is_needed():
+    current = {"cloud_settings": {"allowed_cloud_endpoints": []}, "default": {}, "partners": []}
+    hv = {"cloud": "usgov", "partnership_configured": {"changed": False, "current": current}}
+    assert f.reused_export(hv) == dict(current, changed=False, reused=True)
+    changed = dict(hv, partnership_configured={"changed": True, "current": current})
+    assert f.reused_export(changed) is None                          # it wrote: read back
+    assert f.reused_export(changed, check_mode=True)["reused"] is True   # check mode wrote nothing
+    # the commercial cloud has domain lists, which the partners task does not read
+    assert f.reused_export(dict(hv, cloud="global")) is None
+    assert f.reused_export(dict(hv, cloud="global"), domain_lists=False)["reused"] is True
+    for done in (None, {"skipped": True}, {"failed": True, "current": current}, {"changed": False}):
+        assert f.reused_export(dict(hv, partnership_configured=done)) is None
