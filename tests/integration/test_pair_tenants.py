@@ -403,3 +403,23 @@ def test_verify_reads_back_only_what_the_partnership_step_changed_or_did_not_rea
         assert reused[host]["default"] == fresh[host]["default"]
         assert [(p["partner"], p["settings"]) for p in reused[host]["partners"]] == \
             [(p["partner"], p["settings"]) for p in fresh[host]["partners"]]
+
+
+def test_bad_role_options_are_refused_by_one_check_before_anything_else(pair, emulator):
+    # the four roles' options are checked by one task per tenant (the roles are imported without their own
+    # check); a bad value is named with its option before any request
+    run = pair(extra_vars={"entra_compact_partners": "maybe", "entra_guests": {"resource": "contoso"}})
+    assert run.rc == 2, run.output[-4000:]
+    failed = [r for r in run.results if r["status"] == "failed"]
+    assert {r["task"] for r in failed} == {"Check the options of every role this playbook runs, before anything else"}
+    assert sorted(r["host"] for r in failed) == sorted(TENANTS)
+    msg = json.dumps(failed[0]["result"])
+    assert "partnership_compact" in msg and "preflight_compact" in msg and "guests_lists" in msg
+    assert not [r for r in run.results if r["task"].startswith("entra.crosscloud.")]   # no role task ran
+    assert emulator.counts()["graph_requests"] == 0 and emulator.counts()["token_requests"] == 0
+    # with the options valid, the same check passes on every tenant
+    run = pair(extra_vars=NO_GUESTS, check=True)
+    assert run.rc == 0, run.output[-4000:]
+    checks = results(run, "Check the options of every role this playbook runs, before anything else")
+    assert sorted(r["host"] for r in checks) == sorted(TENANTS) and {r["status"] for r in checks} == {"ok"}
+    assert any(r["task"].startswith("entra.crosscloud.preflight : ") for r in run.results)   # how role tasks are named
