@@ -181,24 +181,48 @@ def tenant_records(hosts, hostvars, partnerships=None, guests=True, writes=True,
     return out
 
 
-def reused_export(host_vars, check_mode=False, domain_lists=True, configured_var="partnership_configured",
-                  clouds_file=None):
-    """What verify can take instead of reading a tenant back, or None: the partners task's `current` (what it
-    read) when that task wrote nothing - it changed nothing, or ran in check mode - and the matrix needs
-    nothing more from the tenant (its domain lists, read in the commercial cloud only, are not in it)."""
+def _reused(host_vars, check_mode, configured_var):
+    """The partners task's `current` (what it read) when that task wrote nothing - it changed nothing, or ran in
+    check mode - or None."""
     done = _get(host_vars, configured_var)
     if not isinstance(done, Mapping) or done.get("failed") or done.get("skipped") \
             or not isinstance(done.get("current"), Mapping):
         return None
     if done.get("changed") and not check_mode:
         return None
+    return dict(done["current"], changed=False, reused=True)
+
+
+def verify_plan(host_vars, check_mode=False, reuse=True, domain_lists=True, configured_var="partnership_configured",
+                clouds_file=None):
+    """What the verify role reads on one tenant: {read, full}. Nothing when the partnership step's read is its
+    state (it wrote nothing there) and its domain lists are not checked; only the domain lists (commercial cloud)
+    when that read is its state otherwise; else everything."""
+    lists = False
     if domain_lists:
         try:
-            if domain_lists_available(_catalogue(clouds_file).resolve(_get(host_vars, "cloud", "global"))):
-                return None
+            lists = domain_lists_available(_catalogue(clouds_file).resolve(_get(host_vars, "cloud", "global")))
         except CloudError:
-            return None
-    return dict(done["current"], changed=False, reused=True)
+            lists = True   # let the module say what is wrong with the cloud
+    if not reuse or _reused(host_vars, check_mode, configured_var) is None:
+        return {"read": True, "full": True}
+    return {"read": lists, "full": False}
+
+
+def verify_export(host_vars, check_mode=False, reuse=True, domain_lists=True, read_var="verify_read",
+                  configured_var="partnership_configured", clouds_file=None):
+    """One tenant's export for the access matrix, after verify_plan's read: the read-back; or the partnership
+    step's read (reused=true) with the domain lists read since, if any."""
+    plan = verify_plan(host_vars, check_mode, reuse, domain_lists, configured_var, clouds_file)
+    read = _get(host_vars, read_var)
+    if plan["full"]:
+        return read
+    export = _reused(host_vars, check_mode, configured_var)
+    if plan["read"]:
+        if not isinstance(read, Mapping) or read.get("failed") or read.get("skipped"):
+            return read     # the matrix says why it cannot decide
+        export["external_collaboration"] = read.get("external_collaboration")
+    return export
 
 
 def access_matrix(pairs, hostvars, hosts, export_var="verify_export", tenant_var="preflight_tenant",
@@ -420,10 +444,11 @@ class FilterModule(object):
             "partnership_records": partnership_records,
             "partnerships": partnerships,
             "partnerships_from_exports": partnerships_from_exports,
-            "reused_export": reused_export,
             "run_summary": run_summary,
             "tenant_problems": tenant_problems,
             "tenant_records": tenant_records,
             "unpair_summary": unpair_summary,
             "unused_clouds": unused_clouds,
+            "verify_export": verify_export,
+            "verify_plan": verify_plan,
         }

@@ -39,9 +39,18 @@ options:
       - It lives in Graph's beta C(b2bManagementPolicies), which only the commercial (V(global)) cloud has and
         which needs C(Policy.Read.B2BManagementPolicy). In other clouds nothing is read and
         RV(external_collaboration.domain_lists_supported) is false.
-      - Only with O(include_external_collaboration=true).
+      - With O(include_external_collaboration=false), RV(external_collaboration) holds the domain lists alone.
     type: bool
     default: false
+  include_cross_tenant_access:
+    description:
+      - Read the cross-tenant access policy - the enabled clouds, the default settings and the partners.
+      - V(false) reads only the external collaboration settings asked for (for example just the domain lists, when
+        the cross-tenant access policy was read moments before); RV(cloud_settings), RV(default), RV(partners) and
+        RV(policy_size) are then not returned.
+    type: bool
+    default: true
+    version_added: 0.3.0
 extends_documentation_fragment:
   - entra.crosscloud.graph
   - entra.crosscloud.attributes
@@ -87,16 +96,16 @@ retry_log:
   sample: ["GET /v1.0/policies/crossTenantAccessPolicy: HTTP 503; retry 1 after 0.4 s"]
 cloud_settings:
   description: The enabled other clouds (O(entra.crosscloud.cloud_settings#module:clouds) words) and the raw endpoints.
-  returned: always
+  returned: unless O(include_cross_tenant_access=false)
   type: dict
   sample: {"clouds": ["usgov"], "allowed_cloud_endpoints": ["microsoftonline.us"]}
 default:
   description: The default settings, in M(entra.crosscloud.access_settings) words, plus C(is_service_default).
-  returned: always
+  returned: unless O(include_cross_tenant_access=false)
   type: dict
 partners:
   description: One entry per partner organisation.
-  returned: always
+  returned: unless O(include_cross_tenant_access=false)
   type: list
   elements: dict
   contains:
@@ -118,7 +127,7 @@ policy_size:
       no extra request. Only configured values count, as Microsoft stores them; a partner that inherits everything
       is about 50 bytes, one with explicit B2B collaboration inbound and outbound and inbound trust about 210.
     - Only when all partners were read (without O(partner)).
-  returned: when O(partner) is not given
+  returned: when O(partner) is not given, unless O(include_cross_tenant_access=false)
   type: dict
   sample: {"bytes": 1470, "limit": 25600, "headroom": 24130, "partners": 3}
   contains:
@@ -137,7 +146,8 @@ policy_size:
 external_collaboration:
   description:
     - The external collaboration settings, in M(entra.crosscloud.external_collaboration) words.
-  returned: when O(include_external_collaboration=true)
+    - Only the domain list fields with O(include_external_collaboration=false) and O(include_domain_lists=true).
+  returned: when O(include_external_collaboration=true) or O(include_domain_lists=true)
   type: dict
   sample: {"allow_invites_from": "everyone", "guest_user_role": "guest", "email_otp_for_guests": "default",
            "allow_email_verified_users_to_join_organization": false,
@@ -199,19 +209,23 @@ def read_all(module, client, only):
     expanded (Microsoft's v1.0 "List partners", example 2: learn.microsoft.com/graph/api/
     crosstenantaccesspolicy-list-partners), and the external collaboration settings; then any further pages of
     partners. Returns (policy, default, partners, sync by tenant ID, authorization policy, email method)."""
-    reads = [("policy", "/" + ct.POLICY), ("default", "/" + ct.POLICY + "/default"),
-             ("partners", "/%s?%s" % (ct.partner_path(only) if only else ct.PARTNERS, EXPAND_SYNC))]
+    reads = []
+    if module.params["include_cross_tenant_access"]:
+        reads += [("policy", "/" + ct.POLICY), ("default", "/" + ct.POLICY + "/default"),
+                  ("partners", "/%s?%s" % (ct.partner_path(only) if only else ct.PARTNERS, EXPAND_SYNC))]
     if module.params["include_external_collaboration"]:
         reads += [("authz", "/" + co.AUTHZ_PATH), ("email", "/" + co.EMAIL_PATH)]
     requests_ = [{"method": "GET", "url": url} for _name, url in reads]
     got = {}
-    for (name, _url), req, answer in zip(reads, requests_, client.batch(requests_)):
+    for (name, _url), req, answer in zip(reads, requests_, client.batch(requests_) if requests_ else []):
         if name == "partners" and only and answer["status"] == 404:
             got[name] = {"value": []}
             continue
         if answer["status"] != 200:
             raise client.batch_error(req, answer, permission=ct.READ_PERMISSION)
         got[name] = answer["body"] or {}
+    if "partners" not in got:
+        return None, None, None, None, got.get("authz"), got.get("email")
     page = got["partners"]
     partners = list(client.pages_from(page, permission=ct.READ_PERMISSION)) if not only or "value" in page \
         else [page]
@@ -222,9 +236,13 @@ def read_all(module, client, only):
 
 
 def external_collaboration(module, client, authz, email):
-    """The external collaboration settings in external_collaboration's words."""
-    out = dict((option, co.to_option(option, authz.get(prop))) for option, (prop, _table) in co.AUTHZ_OPTIONS.items())
-    out["email_otp_for_guests"] = email.get("allowExternalIdToUseEmailOtp")
+    """The external collaboration settings in external_collaboration's words (the domain lists alone when the
+    rest was not asked for)."""
+    out = {}
+    if module.params["include_external_collaboration"]:
+        out = dict((option, co.to_option(option, authz.get(prop)))
+                   for option, (prop, _table) in co.AUTHZ_OPTIONS.items())
+        out["email_otp_for_guests"] = email.get("allowExternalIdToUseEmailOtp")
     if module.params["include_domain_lists"]:
         out["domain_lists_supported"] = co.domain_lists_available(module.cloud)
         mode, domains = None, []
@@ -238,7 +256,8 @@ def external_collaboration(module, client, authz, email):
 def main():
     module = EntraModule(argument_spec=dict(partner=dict(type="str"),
                                             include_external_collaboration=dict(type="bool", default=True),
-                                            include_domain_lists=dict(type="bool", default=False)))
+                                            include_domain_lists=dict(type="bool", default=False),
+                                            include_cross_tenant_access=dict(type="bool", default=True)))
     only = normalise_id(module.params["partner"])
     if only is not None and not is_guid(only):
         module.fail_json(msg="partner %r is not a tenant ID (GUID). Fix: give the partner's tenant ID, like "
@@ -246,21 +265,20 @@ def main():
     client = module.client
     try:
         policy, default, partners, sync, authz, email = read_all(module, client, only.lower() if only else None)
-        result = {
-            "changed": False,
-            "cloud_settings": {
+        result = {"changed": False}
+        if policy is not None:
+            result["cloud_settings"] = {
                 "clouds": ct.friendly_names(module.catalogue, policy.get("allowedCloudEndpoints") or []),
-                "allowed_cloud_endpoints": list(policy.get("allowedCloudEndpoints") or [])},
-            "default": dict(settings_of(default), is_service_default=default.get("isServiceDefault")),
-            "partners": [{"partner": p["tenantId"], "settings": settings_of(p),
-                          "is_service_provider": p.get("isServiceProvider"),
-                          "identity_synchronization": sync.get(p["tenantId"])} for p in partners],
-        }
-        if not only:
+                "allowed_cloud_endpoints": list(policy.get("allowedCloudEndpoints") or [])}
+            result["default"] = dict(settings_of(default), is_service_default=default.get("isServiceDefault"))
+            result["partners"] = [{"partner": p["tenantId"], "settings": settings_of(p),
+                                   "is_service_provider": p.get("isServiceProvider"),
+                                   "identity_synchronization": sync.get(p["tenantId"])} for p in partners]
+        if policy is not None and not only:
             size = ps.policy_size(policy, default, partners)
             result["policy_size"] = {"bytes": size, "limit": ps.LIMIT, "headroom": ps.headroom(size),
                                      "partners": len(partners)}
-        if module.params["include_external_collaboration"]:
+        if module.params["include_external_collaboration"] or module.params["include_domain_lists"]:
             result["external_collaboration"] = external_collaboration(module, client, authz, email)
     except Exception as exc:  # GraphError / AuthError become one clear failure
         module.fail_from(exc)

@@ -375,22 +375,26 @@ def test_invite_guests_resolves_upns_at_home_and_skips_people_who_do_not_exist(p
     assert "already there adele.vance@contoso.com" in "\n".join(one(run, "Who was invited where")["result"]["msg"])
 
 
-VERIFY_READ = "Read this tenant's cross-tenant access configuration back, unless the partnership step's read is its state"
+VERIFY_READ = "Read this tenant's configuration back, or only what the partnership step's read lacks"
 
 
 def test_verify_reads_back_only_what_the_partnership_step_changed_or_did_not_read(pair, paired, emulator):
-    # tailspin drifted: the run mends it, so verify reads it back. fabrikam and northwind are as declared: the
-    # partners task read them moments before and wrote nothing, so verify takes that read. contoso is read back
-    # for its domain lists (commercial cloud), which the partners task does not read.
+    # tailspin drifted: the run mends it, so verify reads it back. The others are as declared: the partners task
+    # read them moments before and wrote nothing, so verify takes that read; of contoso (commercial cloud) it reads
+    # only the domain lists, which the partners task does not read.
     contoso = emulator.tenant("contoso")["id"]
     emulator.as_admin("tailspin_gcch", "PATCH", CTAP + "/partners/" + contoso, {"b2bCollaborationOutbound": BLOCK_ALL})
     run = pair(extra_vars=NO_GUESTS)
     assert run.rc == 0, run.output[-4000:]
     assert sorted(r["host"] for r in results(run, VERIFY_READ) if r["status"] != "skipped") == [
         "contoso", "tailspin_gcch"]
+    reads = dict((r["host"], r) for r in results(run, VERIFY_READ) if r["status"] != "skipped")
+    assert "cloud_settings" not in reads["contoso"]["result"] and "partners" in reads["tailspin_gcch"]["result"]
     exports = one(run, "Record each tenant's export, read back or reused")["result"]["results"]
     reused = dict((i["item"], i["ansible_facts"]["verify_export"]) for i in exports)
-    assert sorted(h for h, e in reused.items() if e.get("reused")) == ["fabrikam_cn", "northwind_dod"]
+    assert sorted(h for h, e in reused.items() if e.get("reused")) == ["contoso", "fabrikam_cn", "northwind_dod"]
+    assert reused["contoso"]["external_collaboration"]["domain_lists_supported"] is True
+    assert "allow_invites_from" not in reused["contoso"]["external_collaboration"]   # only the lists were read
     assert {r["ok"] for r in matrix(run).values()} == {True}
     # what was reused is what a read-back gives
     run = pair(extra_vars=dict(NO_GUESTS, verify_reuse=False))
@@ -398,11 +402,13 @@ def test_verify_reads_back_only_what_the_partnership_step_changed_or_did_not_rea
     assert sorted(r["host"] for r in results(run, VERIFY_READ) if r["status"] != "skipped") == sorted(TENANTS)
     fresh = dict((i["item"], i["ansible_facts"]["verify_export"])
                  for i in one(run, "Record each tenant's export, read back or reused")["result"]["results"])
-    for host in ("fabrikam_cn", "northwind_dod"):
+    for host in ("contoso", "fabrikam_cn", "northwind_dod"):
         assert reused[host]["cloud_settings"] == fresh[host]["cloud_settings"]
         assert reused[host]["default"] == fresh[host]["default"]
         assert [(p["partner"], p["settings"]) for p in reused[host]["partners"]] == \
             [(p["partner"], p["settings"]) for p in fresh[host]["partners"]]
+    for key in ("allowed_domains", "blocked_domains", "domain_lists_supported"):
+        assert reused["contoso"]["external_collaboration"][key] == fresh["contoso"]["external_collaboration"][key]
 
 
 def test_bad_role_options_are_refused_by_one_check_before_anything_else(pair, emulator):

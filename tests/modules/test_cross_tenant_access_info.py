@@ -49,6 +49,33 @@ def test_export_everything(run_in_place, emulator, connection):
     assert emulator.counts()["graph_writes"] == 0
 
 
+def test_only_the_domain_lists_when_the_rest_is_not_asked_for(run_in_place, emulator, connection):
+    _setup(emulator)
+    emulator.as_admin("contoso", "POST", "/beta/policies/b2bManagementPolicies", {
+        "displayName": "B2BManagementPolicy", "isOrganizationDefault": True, "definition": [
+            '{"B2BManagementPolicy":{"InvitationsAllowedAndBlockedDomainsPolicy":{"BlockedDomains":["live.com"]}}}']})
+    log = emulator.log()
+    since = log[-1]["seq"] if log else 0
+    args = {"include_cross_tenant_access": False, "include_external_collaboration": False,
+            "include_domain_lists": True}
+    run = run_in_place(play(connection("contoso"), [{"name": "lists",
+                                                     "entra.crosscloud.cross_tenant_access_info": args}]))
+    assert run.rc == 0, run.output
+    res = run.task("lists")["result"]
+    assert res["external_collaboration"] == {"domain_lists_supported": True, "allowed_domains": None,
+                                             "blocked_domains": ["live.com"]}
+    assert not set(res) & {"cloud_settings", "default", "partners", "policy_size"}
+    # one request: the domain list policy (no $batch, no cross-tenant access policy)
+    graph = [e for e in emulator.log() if e["seq"] > since and e["kind"] == "graph"]
+    assert [(e["method"], e["path"]) for e in graph] == [("GET", "/beta/policies/b2bManagementPolicies")]
+    # with the cross-tenant access policy too, still one $batch round for it
+    args["include_cross_tenant_access"] = True
+    run = run_in_place(play(connection("contoso"), [{"name": "both",
+                                                     "entra.crosscloud.cross_tenant_access_info": args}]))
+    res = run.task("both")["result"]
+    assert len(res["partners"]) == 5 and res["external_collaboration"]["blocked_domains"] == ["live.com"]
+
+
 def test_reader_app_is_enough_and_bad_partner_refused(run_in_place, emulator):
     t = emulator.tenant("contoso")
     reader = [a for a in t["apps"] if a["display_name"] == "read-only auditor"][0]

@@ -217,15 +217,23 @@ def test_partnership_records_name_partners_by_host_and_list_every_kind_of_change
     assert f.partners_by_tenant([], ["a"]) == {"a": []}
 
 
-def test_reused_export_only_when_the_partners_task_wrote_nothing_and_nothing_else_is_needed():
+def test_verify_reads_only_what_the_partnership_steps_read_lacks():
     current = {"cloud_settings": {"allowed_cloud_endpoints": []}, "default": {}, "partners": []}
     hv = {"cloud": "usgov", "partnership_configured": {"changed": False, "current": current}}
-    assert f.reused_export(hv) == dict(current, changed=False, reused=True)
-    changed = dict(hv, partnership_configured={"changed": True, "current": current})
-    assert f.reused_export(changed) is None                          # it wrote: read back
-    assert f.reused_export(changed, check_mode=True)["reused"] is True   # check mode wrote nothing
-    # the commercial cloud has domain lists, which the partners task does not read
-    assert f.reused_export(dict(hv, cloud="global")) is None
-    assert f.reused_export(dict(hv, cloud="global"), domain_lists=False)["reused"] is True
+    assert f.verify_plan(hv) == {"read": False, "full": False}
+    assert f.verify_export(hv) == dict(current, changed=False, reused=True)
+    assert f.verify_plan(hv, reuse=False) == {"read": True, "full": True}
+    changed = dict(hv, partnership_configured={"changed": True, "current": current}, verify_read={"partners": []})
+    assert f.verify_plan(changed) == {"read": True, "full": True}     # it wrote: read back
+    assert f.verify_export(changed) == {"partners": []}
+    assert f.verify_plan(changed, check_mode=True) == {"read": False, "full": False}   # check mode wrote nothing
     for done in (None, {"skipped": True}, {"failed": True, "current": current}, {"changed": False}):
-        assert f.reused_export(dict(hv, partnership_configured=done)) is None
+        assert f.verify_plan(dict(hv, partnership_configured=done)) == {"read": True, "full": True}
+    # the commercial cloud has domain lists, which the partners task does not read: only they are read
+    lists = {"domain_lists_supported": True, "allowed_domains": None, "blocked_domains": ["x.com"]}
+    gl = dict(hv, cloud="global", verify_read={"changed": False, "external_collaboration": lists})
+    assert f.verify_plan(gl) == {"read": True, "full": False}
+    assert f.verify_export(gl) == dict(current, changed=False, reused=True, external_collaboration=lists)
+    assert f.verify_plan(gl, domain_lists=False) == {"read": False, "full": False}
+    failed = dict(gl, verify_read={"failed": True, "msg": "403"})
+    assert f.verify_export(failed) == {"failed": True, "msg": "403"}
