@@ -9,7 +9,9 @@ Rules enforced (graph-api.md section 5 and 8):
 - $filter: eq on mail, userPrincipalName, userType, externalUserState, creationType and
   otherMails/any(x:x eq '...'), joined by 'and' or 'or'; '' escapes a quote. ne/not/startsWith/
   endsWith are advanced queries: 400 Request_UnsupportedQuery without ConsistencyLevel: eventual
-  and $count=true. Anything else is 400.
+  and $count=true. Anything else is 400. At most 15 expressions in one filter (Graph known issues,
+  "Some limitations apply to query parameters": 15 expressions by default, a 2,048-character URL with
+  advanced queries): a 16th is 400 Request_UnsupportedQuery.
 - objects created within the replication delay answer 404 and are missing from lists.
 - PATCH: exact property names; showInAddressList is refused (manage it in Exchange).
 - invitations: 150 per 5 s per tenant (429 + Retry-After); app-only invitations refused (403)
@@ -96,6 +98,7 @@ def _init(tenant, entry):
 _LITERAL = r"'((?:[^']|'')*)'"
 _EQ = re.compile(r"^\s*([A-Za-z]+)\s+eq\s+%s\s*$" % _LITERAL)
 _ANY = re.compile(r"^\s*otherMails/any\(\s*([a-z]\w*)\s*:\s*\1\s+eq\s+%s\s*\)\s*$" % _LITERAL)
+MAX_FILTER_EXPRESSIONS = 15
 _ADVANCED = re.compile(r"(\s(ne)\s|^\s*not\s|\bnot\(|startswith\(|endswith\()", re.I)
 
 
@@ -127,10 +130,16 @@ def compile_filter(ctx, text):
                              "Unsupported or invalid query filter clause specified for property of resource 'User'. "
                              "This is an advanced query: send ConsistencyLevel: eventual and $count=true.")
         raise GraphError(400, "Request_UnsupportedQuery", "The emulator supports only eq filters.")
-    alternatives = []
-    for alt in _split(text, "or"):
+    alternatives = [_split(alt, "and") for alt in _split(text, "or")]
+    count = sum(len(clauses) for clauses in alternatives)
+    if count > MAX_FILTER_EXPRESSIONS:
+        raise GraphError(400, "Request_UnsupportedQuery",
+                         "The filter has %d expressions; at most %d are allowed in one filter clause."
+                         % (count, MAX_FILTER_EXPRESSIONS))
+    compiled = []
+    for alt in alternatives:
         clauses = []
-        for clause in _split(alt, "and"):
+        for clause in alt:
             m = _ANY.match(clause)
             if m:
                 value = m.group(2).replace("''", "'").lower()
@@ -147,8 +156,8 @@ def compile_filter(ctx, text):
                 clauses.append(lambda u, f=field, v=value.lower(): (u.get(f) or "").lower() == v)
             else:
                 clauses.append(lambda u, f=field, v=value: u.get(f) == v)
-        alternatives.append(clauses)
-    return lambda u: any(all(c(u) for c in clauses) for clauses in alternatives)
+        compiled.append(clauses)
+    return lambda u: any(all(c(u) for c in clauses) for clauses in compiled)
 
 
 def _select_fields(ctx):

@@ -29,17 +29,36 @@ def odata_string(value):
     return "'%s'" % value.replace("'", "''")
 
 
-def lookup_url(address):
-    """Relative URL finding the user whose mail, otherMails or userPrincipalName is `address`.
+# Graph takes at most 15 expressions in one $filter (Graph known issues, "Some limitations apply to query
+# parameters"); each address needs three, so one request looks up five people
+FILTER_EXPRESSIONS = 15
+ADDRESS_TERMS = 3
+ADDRESSES_PER_LOOKUP = FILTER_EXPRESSIONS // ADDRESS_TERMS
+
+
+def lookup_url(*addresses):
+    """Relative URL finding the users whose mail, otherMails or userPrincipalName is one of `addresses`.
 
     The UPN term finds a member in a home tenant by the name cross-cloud invitations need; a guest's
     own UPN (alias_domain#EXT#@...) never equals an address, so it cannot match a guest by mistake.
     eq filters only: advanced queries (endsWith, ne) read an eventually consistent index that
     misses guests invited moments ago.
     """
-    literal = odata_string(address)
-    flt = "mail eq %s or otherMails/any(x:x eq %s) or userPrincipalName eq %s" % (literal, literal, literal)
-    return "/users?$filter=%s&$select=%s" % (quote(flt, safe="'()/:"), ",".join(GUEST_FIELDS))
+    if not addresses or len(addresses) > ADDRESSES_PER_LOOKUP:
+        raise ValueError("lookup_url takes 1 to %d addresses" % ADDRESSES_PER_LOOKUP)
+    terms = []
+    for address in addresses:
+        literal = odata_string(address)
+        terms.append("mail eq %s or otherMails/any(x:x eq %s) or userPrincipalName eq %s"
+                     % (literal, literal, literal))
+    return "/users?$filter=%s&$select=%s" % (quote(" or ".join(terms), safe="'()/:"), ",".join(GUEST_FIELDS))
+
+
+def _answers_to(address, user):
+    """Whether `user` is the one the lookup of `address` asked for (the filter's terms, case-insensitive)."""
+    address = address.lower()
+    names = [user.get("mail"), user.get("userPrincipalName")] + list(user.get("otherMails") or [])
+    return any((name or "").lower() == address for name in names)
 
 
 READ_PERMISSION = "User.Read.All"
@@ -51,14 +70,18 @@ WRITE_PERMISSIONS = {"POST": "User.Invite.All", "PATCH": "User.ReadWrite.All", "
 
 
 def find_by_address(client, addresses):
-    """{address(lower): user or None}; one $batch item per address, 20 per request."""
-    answers = client.batch([{"method": "GET", "url": lookup_url(a)} for a in addresses])
+    """{address(lower): user or None}; five addresses per $batch item, 20 items (100 people) per request."""
+    unique = list(dict.fromkeys(a.lower() for a in addresses))
+    groups = [unique[i:i + ADDRESSES_PER_LOOKUP] for i in range(0, len(unique), ADDRESSES_PER_LOOKUP)]
+    requests_ = [{"method": "GET", "url": lookup_url(*group)} for group in groups]
+    answers = client.batch(requests_)
     found = {}
-    for address, answer in zip(addresses, answers):
+    for group, request, answer in zip(groups, requests_, answers):
         if answer["status"] != 200:
-            raise client.batch_error({"method": "GET", "url": lookup_url(address)}, answer, READ_PERMISSION)
+            raise client.batch_error(request, answer, READ_PERMISSION)
         users = (answer["body"] or {}).get("value", [])
-        found[address.lower()] = users[0] if users else None
+        for address in group:
+            found[address] = next((u for u in users if _answers_to(address, u)), None)
     return found
 
 
@@ -105,7 +128,7 @@ class NewGuestWatch:
     """Looks new guests up while the invitation pace leaves time, so that the wait for them to become
     visible (after the last invitation) has only the last ones left to look up.
 
-    invited(addresses) after each answer; idle(seconds) stands in for the bucket's sleep: it looks up, 20
+    invited(addresses) after each answer; idle(seconds) stands in for the bucket's sleep: it looks up, 100
     per $batch, guests invited at least `min_age` s ago, as long as a lookup fits before the time is up, and
     sleeps the rest. `visible` holds the addresses (lower case) found. A failed lookup ends the looking: the
     wait at the end looks for everything not found.
@@ -135,7 +158,7 @@ class NewGuestWatch:
             if ready_at > now:
                 self.sleep(ready_at - now)
                 now = ready_at
-            ready = [a for t, a in self.queue[:BATCH_LIMIT] if t + self.min_age <= now]
+            ready = [a for t, a in self.queue[:BATCH_LIMIT * ADDRESSES_PER_LOOKUP] if t + self.min_age <= now]
             self.queue = self.queue[len(ready):]
             try:
                 found = find_by_address(self.client, ready)

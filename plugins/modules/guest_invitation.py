@@ -15,8 +15,8 @@ version_added: 0.1.0
 description:
   - Invites each listed person as a guest of the tenant unless a guest with that address already exists;
     updates the user type of existing guests where it differs; removes guests with O(state=absent).
-  - Existing guests are found by C(mail), C(otherMails) or C(userPrincipalName) with exact-match filters, 20 per
-    JSON batch request.
+  - Existing guests are found by C(mail), C(otherMails) or C(userPrincipalName) with exact-match filters, five
+    people per filter (Graph allows 15 expressions in one) and 20 filters per JSON batch request.
     Invitations are sent in batches too, paced to Graph's limit of 150 invitations per 5 seconds per tenant;
     each batch waits until the limit allows all its invitations, so none is throttled (an item throttled
     anyway, by another client of the tenant, is retried after the time Graph asks for).

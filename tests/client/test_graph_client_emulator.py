@@ -139,3 +139,21 @@ def test_batch_retries_throttled_items_only(emulator, client_for):
     assert [(e["path"].rsplit("/", 1)[-1], e["status"]) for e in items] == [
         ("crossTenantAccessPolicy", 200), ("default", 429), ("default", 200)]
     assert client.sleeps == [1.0]
+
+
+def test_people_looked_up_five_per_filter(emulator, client_for):
+    from ansible_collections.entra.crosscloud.plugins.module_utils import guests
+    client = client_for("contoso")
+    asked = ["MEGAN.BOWEN@contoso.com", "megan@contoso.com", "adele.vance@contoso.com"] + \
+        ["nobody%d@contoso.com" % i for i in range(6)] + ["Adele.Vance@contoso.com"]
+    found = guests.find_by_address(client, asked)
+    assert sorted(found) == sorted(set(a.lower() for a in asked))
+    # megan is found by her UPN and by her mail; each address gets the user it names, or None
+    assert found["megan.bowen@contoso.com"]["userPrincipalName"] == "megan.bowen@contoso.com"
+    assert found["megan@contoso.com"]["userPrincipalName"] == "megan.bowen@contoso.com"
+    assert found["adele.vance@contoso.com"]["mail"] == "adele.vance@contoso.com"
+    assert [a for a, user in found.items() if user is None] == ["nobody%d@contoso.com" % i for i in range(6)]
+    # nine people: two filters (five and four people), one $batch request
+    log = _graph_log(emulator)
+    assert [e["path"].rsplit("/", 1)[-1] for e in log if not e["batch_item"]] == ["$batch"]
+    assert len([e for e in log if e["batch_item"]]) == 2

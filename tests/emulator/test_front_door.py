@@ -196,6 +196,12 @@ def test_what_the_collection_sends_is_accepted(emulator):
     url = guests.lookup_url("megan@contoso.com")
     r = emulator.graph("contoso", "GET", url)
     assert r.status_code == 200, r.text
+    # the most one lookup asks for: five people, 15 expressions, the emulator's (and Graph's) limit
+    full = guests.lookup_url(*["megan@contoso.com"] + ["p%d@o'brien.example" % i for i in range(4)])
+    r = emulator.graph("contoso", "GET", full)
+    assert r.status_code == 200 and [u["mail"] for u in r.json()["value"]] == ["megan@contoso.com"], r.text
+    with pytest.raises(ValueError):
+        guests.lookup_url(*["p%d@contoso.com" % i for i in range(6)])
     r = emulator.graph("contoso", "POST", "/$batch", {"requests": [{"id": "1", "method": "GET", "url": url}]})
     assert r.json()["responses"][0]["status"] == 200
     assert emulator.graph("contoso", "GET", CTAP + "/partners", params={"$select": "tenantId",

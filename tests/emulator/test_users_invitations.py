@@ -49,6 +49,10 @@ def test_default_properties_and_select(emulator):
     ("mail eq 'megan@contoso.com' or mail eq 'adele.vance@contoso.com'",
      ["adele.vance@contoso.com", "megan.bowen@contoso.com"]),
     ("mail eq 'o''brien@contoso.com'", []),
+    # 15 expressions: the most one filter may hold
+    (" or ".join(["mail eq 'megan@contoso.com'"]
+                 + ["otherMails/any(x:x eq 'p%d@contoso.com')" % i for i in range(14)]),
+     ["megan.bowen@contoso.com"]),
 ])
 def test_filters(emulator, flt, expected):
     got = sorted(u["userPrincipalName"] for u in _users(emulator, "contoso", **{"$filter": flt}))
@@ -60,6 +64,9 @@ def test_filters(emulator, flt, expected):
     ("mail ne 'x@y.com'", "Request_UnsupportedQuery"),
     ("jobTitle eq 'boss'", "Request_UnsupportedQuery"),
     ("mail eq megan", "BadRequest"),
+    (" or ".join("mail eq 'p%d@contoso.com'" % i for i in range(16)), "Request_UnsupportedQuery"),
+    (" or ".join(["userType eq 'Guest' and mail eq 'p%d@contoso.com'" % i for i in range(8)]),
+     "Request_UnsupportedQuery"),
 ])
 def test_unsupported_filters(emulator, flt, code):
     r = emulator.graph("contoso", "GET", "/users", params={"$filter": flt})

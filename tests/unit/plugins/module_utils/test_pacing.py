@@ -190,13 +190,13 @@ def test_new_guests_are_looked_up_while_the_pace_waits(monkeypatch):
     monkeypatch.setattr(gu, "find_by_address", find)
     watch = gu.NewGuestWatch(object(), clock=clock, sleep=clock.sleep)
     start = clock.now
-    watch.invited(["A@x.example"] + ["g%02d@x.example" % i for i in range(20)] + ["late@x.example"])
+    watch.invited(["A@x.example"] + ["g%03d@x.example" % i for i in range(100)] + ["late@x.example"])
     watch.idle(1.0)                             # nothing is a window old yet, and nothing is ready in time
     assert looked == [] and clock.now == start + 1.0
-    watch.idle(5.0)                             # ready at +5 s: two lookups fit before the time is up
-    assert [t for t, _a in looked] == [start + 5.0, start + 5.2] and [len(a) for _t, a in looked] == [20, 2]
+    watch.idle(5.0)                             # ready at +5 s: two lookups (100 people each) fit in time
+    assert [t for t, _a in looked] == [start + 5.0, start + 5.2] and [len(a) for _t, a in looked] == [100, 2]
     assert clock.now == start + 6.0 and "a@x.example" in watch.visible and "late@x.example" not in watch.visible
-    assert len(watch.visible) == 21 and watch.queue == []
+    assert len(watch.visible) == 101 and watch.queue == []
 
 
 def test_a_lookup_that_does_not_fit_is_left_for_the_end(monkeypatch):
