@@ -1,7 +1,7 @@
 """What tests and benchmarks steer and read: the request log and fault injection.
 
 Every log entry has "fault": null, or "before"/"after" when an injected fault answered it (its
-"status" is then the fault's: 429, 5xx or "drop").
+"status" is then the fault's: 429, 5xx, "drop", or 404 for a replica that has not seen an object yet).
 """
 
 import collections
@@ -108,6 +108,9 @@ class RequestLog:
 
 
 FAULT_STATUSES = (429, 500, 502, 503, 504, "drop")
+# a replica that has not seen an object yet: 404 Request_ResourceNotFound, for "next N" rules only (a random
+# 404 would be a lie about objects that exist for good; replication delay after a create is modelled by state)
+STALE_REPLICA = 404
 WHEN = ("before", "after", "random")
 
 
@@ -159,8 +162,12 @@ class FaultBook:
             r.setdefault("times", 1)
             r.setdefault("when", "before")
         statuses = r["status"] if isinstance(r["status"], list) else [r["status"]]
-        if not statuses or any(s not in FAULT_STATUSES or isinstance(s, bool) for s in statuses):
-            raise ValueError("status must be 429, 500, 502, 503, 504 or 'drop' (or a non-empty list of them)")
+        allowed = FAULT_STATUSES if probabilistic else FAULT_STATUSES + (STALE_REPLICA,)
+        if not statuses or any(s not in allowed or isinstance(s, bool) for s in statuses):
+            raise ValueError("status must be 429, 500, 502, 503, 504 or 'drop' (or a non-empty list of them); "
+                             "404 (a replica that has not seen the object yet) in 'next N' rules only")
+        if STALE_REPLICA in statuses and r["when"] != "before":
+            raise ValueError("a 404 fault answers before the request is processed (when: before)")
         if r["when"] not in WHEN:
             raise ValueError("when must be 'before', 'after' or 'random'")
         if r["times"] is not None and (isinstance(r["times"], bool) or not isinstance(r["times"], int)

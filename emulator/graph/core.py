@@ -346,8 +346,8 @@ def match_route(method, api, path, cloud):
     raise GraphError(400, "BadRequest", "Resource not found for the segment '%s'." % segment)
 
 
-FAULT_CODES = {429: "TooManyRequests", 500: "UnknownError", 502: "BadGateway", 503: "ServiceUnavailable",
-               504: "GatewayTimeout"}
+FAULT_CODES = {404: "Request_ResourceNotFound", 429: "TooManyRequests", 500: "UnknownError", 502: "BadGateway",
+               503: "ServiceUnavailable", 504: "GatewayTimeout"}
 
 
 def _error_answer(err, out_headers, request_id, client_request_id):

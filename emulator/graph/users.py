@@ -13,7 +13,13 @@ Rules enforced (graph-api.md section 5 and 8):
   "Some limitations apply to query parameters": 15 expressions by default, a 2,048-character URL with
   advanced queries): a 16th is 400 Request_UnsupportedQuery.
 - objects created within the replication delay answer 404 and are missing from lists.
-- PATCH: exact property names; showInAddressList is refused (manage it in Exchange).
+- PATCH: exact property names. Profile properties (user-update.md): givenName, surname, jobTitle,
+  companyName (at most 64 characters), mobilePhone, businessPhones (a collection that holds one number
+  at most: "only one number can be set"), usageLocation (two-letter ISO 3166 country code, not
+  nullable), displayName (cannot be cleared). showInAddressList: the v1.0 user page says "Do not use
+  in Microsoft Graph", so a v1.0 PATCH naming it is 400; the beta user resource documents it as
+  settable ("For users invited through the invitation manager, this property will be set to false":
+  invited guests start hidden, members shown).
 - invitations: 150 per 5 s per tenant (429 + Retry-After); app-only invitations refused (403)
   when allowInvitesFrom is none or adminsAndGuestInviters; invitedUserEmailAddress and an https
   inviteRedirectUrl required; one cc recipient at most; the tenant's own domains and domains
@@ -50,8 +56,12 @@ INVITE = ("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All")
 DEFAULT_SELECT = ("id", "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
                   "officeLocation", "preferredLanguage", "surname", "userPrincipalName")
 SELECT_ONLY = ("userType", "externalUserState", "externalUserStateChangeDateTime", "creationType", "identities",
-               "otherMails", "accountEnabled", "createdDateTime")
-PATCHABLE = ("displayName", "userType", "mail", "otherMails", "accountEnabled", "givenName", "surname", "jobTitle")
+               "otherMails", "accountEnabled", "createdDateTime", "companyName", "usageLocation", "showInAddressList")
+PATCHABLE = ("displayName", "userType", "mail", "otherMails", "accountEnabled", "givenName", "surname", "jobTitle",
+             "companyName", "mobilePhone", "businessPhones", "usageLocation")
+BETA_PATCHABLE = PATCHABLE + ("showInAddressList",)
+NULLABLE_STRINGS = ("givenName", "surname", "jobTitle", "companyName", "mobilePhone")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 EQ_FIELDS = ("mail", "userPrincipalName", "userType", "externalUserState", "creationType", "displayName", "id")
 CASE_INSENSITIVE = ("mail", "userPrincipalName", "displayName")
 INVITATION_FIELDS = ("invitedUserEmailAddress", "inviteRedirectUrl", "invitedUserDisplayName", "invitedUserType",
@@ -72,7 +82,9 @@ def _now():
 
 def _user(upn, display_name, mail=None, user_type="Member", creation_type=None, state=None, identities=None,
           other_mails=None):
+    invited = creation_type == "Invitation"
     return {"id": new_id(), "businessPhones": [], "displayName": display_name, "givenName": None, "jobTitle": None,
+            "companyName": None, "usageLocation": None, "showInAddressList": not invited,
             "mail": mail, "mobilePhone": None, "officeLocation": None, "preferredLanguage": None, "surname": None,
             "userPrincipalName": upn, "userType": user_type, "externalUserState": state,
             "externalUserStateChangeDateTime": _now() if state else None, "creationType": creation_type,
@@ -228,14 +240,15 @@ def patch_user(ctx):
     user = find_user(ctx, ctx.params["uid"])
     body = ctx.body
     check_odata_type(body, USER_TYPE)
-    if "showInAddressList" in body:
-        raise bad_request("showInAddressList cannot be set through Microsoft Graph; manage address list visibility "
-                          "in Exchange Online.")
-    check_properties(body, PATCHABLE, None)
+    if "showInAddressList" in body and ctx.api == "v1.0":
+        raise bad_request("Property 'showInAddressList' cannot be updated through Microsoft Graph v1.0; manage "
+                          "address list visibility in the Microsoft 365 admin center, or use the beta endpoint.")
+    check_properties(body, BETA_PATCHABLE if ctx.api == "beta" else PATCHABLE, None)
     updated = copy.deepcopy(user)
     for key, value in body.items():
         if key.startswith("@odata."):
             continue
+        _check_profile_value(key, value)
         if key == "userType" and value not in ("Member", "Guest"):
             raise bad_request("Invalid value '%s' for userType: expected Member or Guest." % value)
         if key == "accountEnabled" and not isinstance(value, bool):
@@ -244,6 +257,29 @@ def patch_user(ctx):
             raise bad_request("otherMails must be a collection of strings.")
         updated[key] = copy.deepcopy(value)
     ctx.tenant.data["users"][user["id"]] = updated
+
+
+def _invalid(key):
+    return bad_request("Invalid value specified for property '%s' of resource 'User'." % key)
+
+
+def _check_profile_value(key, value):
+    """The profile properties' types and limits (user-update.md); other keys are checked by patch_user."""
+    if key in NULLABLE_STRINGS and value is not None and not isinstance(value, str):
+        raise _invalid(key)
+    if key == "companyName" and value is not None and len(value) > 64:
+        raise bad_request("companyName: the maximum length is 64 characters.")
+    if key == "displayName" and (not isinstance(value, str) or not value.strip()):
+        raise bad_request("displayName cannot be cleared: it is required for a user.")
+    if key == "usageLocation" and not (isinstance(value, str) and COUNTRY_RE.match(value)):
+        raise _invalid(key)
+    if key == "businessPhones":
+        if not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
+            raise _invalid(key)
+        if len(value) > 1:
+            raise bad_request("businessPhones: only one number can be set.")
+    if key == "showInAddressList" and not isinstance(value, bool):
+        raise _invalid(key)
 
 
 @route("DELETE", "/users/{uid}", WRITE, api=("v1.0", "beta"))

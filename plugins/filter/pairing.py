@@ -145,7 +145,9 @@ def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, exte
         has_partners=any(host in tenants for _w, tenants, _s in entries), writes=writes, verify=verify,
         domain_lists=domain_lists and global_cloud, external_collaboration=external_collaboration,
         invites_guests=any(isinstance(g, dict) and g.get("resource") == host and g.get("people") for g in guests),
-        resolves_guests=any(isinstance(g, dict) and g.get("home") == host for g in guests))
+        resolves_guests=any(isinstance(g, dict) and g.get("home") == host for g in guests),
+        profiles_guests=any(isinstance(g, dict) and g.get("resource") == host and isinstance(g.get("people"), list)
+                            and any(isinstance(p, dict) and p.get("profile") for p in g["people"]) for g in guests))
     problems = pairing.tenant_problems(host, cloud, dict(discovery or {}), catalogue, needs)
     if writes and policy_size:
         problems.extend(pairing.policy_size_problems(host, partnerships, compact)[1])
@@ -276,7 +278,8 @@ def run_summary(hosts, hostvars, check_mode=False):
     if guests:
         lines.append("Guests%s:" % (" (planned)" if check_mode else ""))
         for host, report in guests:
-            words = (("invited", "invited"), ("existing", "already there"), ("skipped", "skipped, not found at home"))
+            words = (("invited", "invited"), ("existing", "already there"), ("skipped", "skipped, not found at home"),
+                     ("profiled", "profile set"))
             parts = ["%s %s" % (word, ", ".join(report[key])) for key, word in words if report.get(key)]
             lines.append("  %s <- %s: %s" % (host, report.get("home"), "; ".join(parts) or "nobody"))
     return lines
@@ -389,6 +392,11 @@ def guest_invites(plan, hostvars, lookup_var="guests_lookup"):
         raise AnsibleFilterError(str(exc))
 
 
+def guest_problems(data, hosts):
+    """Every problem of the `entra_guests` entries ([] when none), for preflight to report before any write."""
+    return pairing.guest_problems(data, list(hosts or []))
+
+
 def guest_work(data, hosts):
     """For every tenant at once: whom it looks up at home and its plan as a resource tenant,
     {host: {people, plan}}; the entries are checked once."""
@@ -400,7 +408,7 @@ def guest_work(data, hosts):
 
 
 def guest_outcomes(hosts, hostvars, work, lookup_var="guests_lookup", result_var="guests_invited",
-                   report_var="guests_report"):
+                   report_var="guests_report", profile_var="guests_profiled"):
     """For every tenant at once, after the invitations: {host: {report, problems}}. The report is appended to
     the tenant's earlier report (report_var); each problem names the resource tenant first."""
     out = {}
@@ -413,13 +421,15 @@ def guest_outcomes(hosts, hostvars, work, lookup_var="guests_lookup", result_var
             continue
         invites = guest_invites(plan, hostvars, lookup_var)
         result = _get(hv, result_var, {})
-        out[host] = {"report": earlier + pairing.guest_report(invites, result if isinstance(result, Mapping) else {}),
+        profiled = _get(hv, profile_var, {})
+        out[host] = {"report": earlier + pairing.guest_report(invites, result if isinstance(result, Mapping) else {},
+                                                              profiled if isinstance(profiled, Mapping) else {}),
                      "problems": ["%s: %s" % (host, p) for p in invites["problems"]]}
     return out
 
 
-def guest_report(invites, result=None):
-    return pairing.guest_report(invites, result)
+def guest_report(invites, result=None, profile_result=None):
+    return pairing.guest_report(invites, result, profile_result)
 
 
 class FilterModule(object):
@@ -434,6 +444,7 @@ class FilterModule(object):
             "guest_lookups": guest_lookups,
             "guest_plan": guest_plan,
             "guest_report": guest_report,
+            "guest_problems": guest_problems,
             "guest_work": guest_work,
             "invites_for": invites_for,
             "matrix_report": matrix_report,

@@ -36,7 +36,7 @@ ADDRESS_TERMS = 3
 ADDRESSES_PER_LOOKUP = FILTER_EXPRESSIONS // ADDRESS_TERMS
 
 
-def lookup_url(*addresses):
+def lookup_url(*addresses, **kwargs):
     """Relative URL finding the users whose mail, otherMails or userPrincipalName is one of `addresses`.
 
     The UPN term finds a member in a home tenant by the name cross-cloud invitations need; a guest's
@@ -51,7 +51,8 @@ def lookup_url(*addresses):
         literal = odata_string(address)
         terms.append("mail eq %s or otherMails/any(x:x eq %s) or userPrincipalName eq %s"
                      % (literal, literal, literal))
-    return "/users?$filter=%s&$select=%s" % (quote(" or ".join(terms), safe="'()/:"), ",".join(GUEST_FIELDS))
+    fields = kwargs.get("fields") or GUEST_FIELDS
+    return "/users?$filter=%s&$select=%s" % (quote(" or ".join(terms), safe="'()/:"), ",".join(fields))
 
 
 def _answers_to(address, user):
@@ -69,12 +70,13 @@ INVITE_WINDOW = 5.0
 WRITE_PERMISSIONS = {"POST": "User.Invite.All", "PATCH": "User.ReadWrite.All", "DELETE": "User.ReadWrite.All"}
 
 
-def find_by_address(client, addresses):
-    """{address(lower): user or None}; five addresses per $batch item, 20 items (100 people) per request."""
+def find_by_address(client, addresses, fields=GUEST_FIELDS, api="v1.0"):
+    """{address(lower): user or None}; five addresses per $batch item, 20 items (100 people) per request.
+    `fields`: the properties read ($select); `api`: v1.0, or beta for what only beta documents."""
     unique = list(dict.fromkeys(a.lower() for a in addresses))
     groups = [unique[i:i + ADDRESSES_PER_LOOKUP] for i in range(0, len(unique), ADDRESSES_PER_LOOKUP)]
-    requests_ = [{"method": "GET", "url": lookup_url(*group)} for group in groups]
-    answers = client.batch(requests_)
+    requests_ = [{"method": "GET", "url": lookup_url(*group, fields=fields)} for group in groups]
+    answers = client.batch(requests_, api=api)
     found = {}
     for group, request, answer in zip(groups, requests_, answers):
         if answer["status"] != 200:
@@ -170,6 +172,75 @@ class NewGuestWatch:
         rest = deadline - self.clock()
         if rest > 0:
             self.sleep(rest)
+
+
+# ---- profile (guest_profile) ---------------------------------------------------------------------------
+# option -> Graph property: the one place the profile's names are mapped (user-update.md; showInAddressList
+# is settable on beta only: the v1.0 user page says "Do not use in Microsoft Graph")
+PROFILE = {"display_name": "displayName", "given_name": "givenName", "surname": "surname", "job_title": "jobTitle",
+           "company_name": "companyName", "business_phone": "businessPhones", "mobile_phone": "mobilePhone",
+           "usage_location": "usageLocation", "show_in_address_list": "showInAddressList"}
+BETA_ONLY = ("show_in_address_list",)
+COMPANY_NAME_MAX = 64
+COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
+PROFILE_FIELDS = GUEST_FIELDS + tuple(v for v in PROFILE.values() if v != "displayName")
+
+
+def profile_value(where, option, value):
+    """A profile option's value checked and put in its canonical form (usage location upper case; an empty
+    string clears a property that may be empty). Raises ValueError with the message for the user."""
+    if option == "show_in_address_list":
+        return value
+    value = value.strip()
+    if option == "display_name" and not value:
+        raise ValueError("%s.display_name is empty; Graph cannot clear a display name. Fix: give a name, or leave "
+                         "the option out to keep the current one" % where)
+    if option == "usage_location":
+        if not COUNTRY_RE.match(value):
+            raise ValueError("%s.usage_location %r is not a two-letter country code (ISO 3166). Fix: give one such "
+                             "as US, GB or CN; Graph cannot clear it" % (where, value))
+        return value.upper()
+    if option == "company_name" and len(value) > COMPANY_NAME_MAX:
+        raise ValueError("%s.company_name is %d characters long; Graph allows %d. Fix: shorten it"
+                         % (where, len(value), COMPANY_NAME_MAX))
+    return value
+
+
+def to_graph(option, value):
+    """A checked option value as Graph holds it: one business phone is a one-item list, '' clears."""
+    if option == "business_phone":
+        return [value] if value else []
+    if value == "" and option != "display_name":
+        return None
+    return value
+
+
+def from_graph(option, user):
+    """The user's current value of a profile option, in the option's form."""
+    value = user.get(PROFILE[option])
+    if option == "business_phone":
+        return (value or [None])[0]
+    if option == "show_in_address_list":
+        return True if value is None else value   # not set is treated as true (beta user resource)
+    return value
+
+
+def profile_changes(wanted, user):
+    """{option: (current, wanted)} for the options given (not None) whose value differs from the user's."""
+    out = {}
+    for option, value in wanted.items():
+        if value is None:
+            continue
+        current = from_graph(option, user)
+        if to_graph(option, value) != to_graph(option, current if current is not None else ""):
+            out[option] = (current, value)
+    return out
+
+
+def is_external(user):
+    """A B2B guest (or an invited member): what guest_profile may change; never a home member account."""
+    return user.get("userType") == "Guest" or user.get("creationType") == "Invitation" \
+        or bool(user.get("externalUserState"))
 
 
 def shape(user):

@@ -22,6 +22,7 @@ import copy
 
 from ansible_collections.entra.crosscloud.plugins.module_utils import access
 from ansible_collections.entra.crosscloud.plugins.module_utils import collaboration as co
+from ansible_collections.entra.crosscloud.plugins.module_utils import guests as guests_mod
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError
 from ansible_collections.entra.crosscloud.plugins.module_utils import partners as partners_mod
 from ansible_collections.entra.crosscloud.plugins.module_utils import policy_size
@@ -223,11 +224,13 @@ CAPABILITIES = {
     "read users and guests": ("User.Read.All", "User.ReadWrite.All", "Directory.Read.All",
                               "Directory.ReadWrite.All"),
     "invite guests": ("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"),
+    "change guests' profiles": ("User.ReadWrite.All", "Directory.ReadWrite.All"),
 }
 
 
 def required_permissions(has_partners=False, writes=True, verify=True, domain_lists=False,
-                         external_collaboration=None, invites_guests=False, resolves_guests=False):
+                         external_collaboration=None, invites_guests=False, resolves_guests=False,
+                         profiles_guests=False):
     """The capabilities (CAPABILITIES keys) one tenant's app needs for what the run does there.
 
     writes=False is a check-mode run: reading is enough. domain_lists: the verify step reads the
@@ -262,6 +265,8 @@ def required_permissions(has_partners=False, writes=True, verify=True, domain_li
         need("read users and guests")
     if invites_guests and writes:
         need("invite guests")
+    if profiles_guests and writes:
+        need("change guests' profiles")
     return needs
 
 
@@ -720,7 +725,31 @@ def not_restored(external_collaboration, clouds_left=None):
 # ---- guests ---------------------------------------------------------------------------------------
 
 GUEST_KEYS = ("resource", "home", "home_cloud", "people")
-PERSON_KEYS = ("email", "display_name", "user_type")
+PERSON_KEYS = ("email", "display_name", "user_type", "profile")
+
+
+def _profile_problems(where, profile):
+    """What is wrong with a person's `profile` (guest_profile's options), each naming the option and the fix;
+    the profile in canonical form otherwise."""
+    if not isinstance(profile, dict) or not profile:
+        return ["%s must be a mapping of profile options (%s), got %r"
+                % (where, ", ".join(sorted(guests_mod.PROFILE)), profile)], None
+    problems, out = [], {}
+    for option, value in profile.items():
+        if option not in guests_mod.PROFILE:
+            problems.append("%s.%s is not a profile option. Fix: use one of %s"
+                            % (where, option, ", ".join(sorted(guests_mod.PROFILE))))
+            continue
+        kind = bool if option == "show_in_address_list" else str
+        if value is None or not isinstance(value, kind) or (kind is str and isinstance(value, bool)):
+            wanted = "true or false" if kind is bool else "a string"
+            problems.append("%s.%s %r must be %s" % (where, option, value, wanted))
+            continue
+        try:
+            out[option] = guests_mod.profile_value(where, option, value)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems, out
 
 
 def _guest_entries(data, hosts):
@@ -754,10 +783,17 @@ def _guest_entries(data, hosts):
             if isinstance(person, str):
                 person = {"email": person}
             if not isinstance(person, dict) or not person.get("email") or set(person) - set(PERSON_KEYS):
-                problems.append("%s.people[%d] must be an address or {email, display_name, user_type}, got %r"
-                                % (where, pindex, person))
+                problems.append("%s.people[%d] must be an address or {email, display_name, user_type, profile}, "
+                                "got %r" % (where, pindex, person))
                 continue
-            people.append(dict((k, person.get(k)) for k in PERSON_KEYS))
+            person = dict((k, person.get(k)) for k in PERSON_KEYS)
+            if person["profile"] is not None:
+                bad, person["profile"] = _profile_problems("%s.people[%d].profile" % (where, pindex),
+                                                           person["profile"])
+                if bad:
+                    problems.extend(bad)
+                    continue
+            people.append(person)
         entries.append((entry["resource"], {"home": home, "home_in_run": home in hosts,
                                             "home_cloud": entry.get("home_cloud"), "people": people}))
     if problems:
@@ -771,6 +807,15 @@ def guest_plan(data, resource, hosts):
     Raises PairingError naming every bad entry (checked for the whole list, whichever tenant runs it).
     """
     return [entry for res, entry in _guest_entries(data, hosts) if res == resource]
+
+
+def guest_problems(data, hosts):
+    """Every problem of the `entra_guests` entries, for preflight to report before any write ([] when none)."""
+    try:
+        _guest_entries(data, hosts)
+    except PairingError as exc:
+        return [str(exc)]
+    return []
 
 
 def guest_work(data, hosts):
@@ -831,6 +876,8 @@ def invites_for(entry, lookup=None):
             guest["display_name"] = person["display_name"]
         if person.get("user_type"):
             guest["user_type"] = person["user_type"]
+        if person.get("profile"):
+            guest["profile"] = dict(person["profile"])
         guests.append(dict((k, v) for k, v in guest.items() if v is not None))
     return {"guests": guests, "skipped": skipped, "by_upn": lookup is not None}
 
@@ -850,10 +897,11 @@ def guest_invites(plan, lookups, clouds):
     home_cloud and addresses_are_upns (invited by home UPN when the home tenant is in the run, see
     invites_for). An address listed for several entries is invited once; listed with different user types
     or home clouds, it is refused (PairingError).
-    Returns {"guests": [...], "entries": [{home, emails, skipped}] (in plan order), "problems": [...]}:
-    problems name the people not invited because their home tenant did not look them up.
+    Returns {"guests": [...], "profiles": [...], "entries": [{home, emails, skipped}] (in plan order),
+    "problems": [...]}: profiles are guest_profile's `guests` for the people given a profile (by the address
+    they are invited with); problems name the people not invited because their home tenant did not look them up.
     """
-    guests, entries, problems, where = [], [], [], {}
+    guests, entries, problems, where, profiles = [], [], [], {}, {}
     for entry in plan or []:
         label = entry["home"] or entry["home_cloud"]
         out = {"home": label, "emails": [], "skipped": []}
@@ -882,6 +930,13 @@ def guest_invites(plan, lookups, clouds):
         for guest in found["guests"]:
             guest = dict(guest, home_cloud=cloud, addresses_are_upns=found["by_upn"])
             key = guest["email"].lower()
+            profile = guest.pop("profile", None)
+            if profile:
+                if key in profiles and profiles[key][1] != profile:
+                    raise PairingError("entra_guests: %s is given two different profiles for this tenant (%r for %s, "
+                                       "%r for %s)" % (guest["email"], profiles[key][1], profiles[key][0], profile,
+                                                       label))
+                profiles.setdefault(key, (label, profile, guest["email"]))
             if key not in [e.lower() for e in out["emails"]]:
                 out["emails"].append(guest["email"])
             if key not in where:
@@ -894,18 +949,24 @@ def guest_invites(plan, lookups, clouds):
                     raise PairingError("entra_guests: %s is invited twice into this tenant with different %s "
                                        "(%r for %s, %r for %s)" % (guest["email"], option, first.get(option, default),
                                                                    first_home, guest.get(option, default), label))
-    return {"guests": guests, "entries": entries, "problems": problems}
+    ordered = [profiles[g["email"].lower()] for g in guests if g["email"].lower() in profiles]
+    return {"guests": guests, "profiles": [dict(profile, email=email) for _label, profile, email in ordered],
+            "entries": entries, "problems": problems}
 
 
-def guest_report(invites, result=None):
-    """guests_report entries {home, invited, existing, skipped}, one per plan entry, from guest_invites' entries
-    and the guest_invitation result (none, or skipped, when there was nobody to invite)."""
-    actions = dict((str(g.get("email")).lower(), g.get("action"))
-                   for g in ((result or {}).get("guests") or []) if isinstance(g, dict))
+def guest_report(invites, result=None, profile_result=None):
+    """guests_report entries {home, invited, existing, skipped, profiled}, one per plan entry, from guest_invites'
+    entries, the guest_invitation result and the guest_profile result (none, or skipped, when there was nobody
+    to invite or no profile to set); profiled: the guests whose profile changed (or would, in check mode)."""
+    def actions(res):
+        return dict((str(g.get("email")).lower(), g.get("action"))
+                    for g in ((res or {}).get("guests") or []) if isinstance(g, dict))
+    invited, profiled = actions(result), actions(profile_result)
     report = []
     for entry in invites["entries"]:
         report.append({"home": entry["home"],
-                       "invited": [a for a in entry["emails"] if actions.get(a.lower()) in ("invited", "reinvited")],
-                       "existing": [a for a in entry["emails"] if actions.get(a.lower()) in ("exists", "updated")],
-                       "skipped": list(entry["skipped"])})
+                       "invited": [a for a in entry["emails"] if invited.get(a.lower()) in ("invited", "reinvited")],
+                       "existing": [a for a in entry["emails"] if invited.get(a.lower()) in ("exists", "updated")],
+                       "skipped": list(entry["skipped"]),
+                       "profiled": [a for a in entry["emails"] if profiled.get(a.lower()) == "updated"]})
     return report

@@ -61,6 +61,16 @@ def test_status_faults(emulator, status):
     assert emulator.graph("contoso", "GET", CTAP).status_code == 200   # only `times` requests fail
 
 
+def test_stale_replica_fault_is_a_404_for_next_n_rules_only(emulator):
+    emulator.faults({"host": "graph", "method": "GET", "status": 404, "times": 1})
+    r = emulator.graph("contoso", "GET", CTAP)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "Request_ResourceNotFound"
+    assert emulator.graph("contoso", "GET", CTAP).status_code == 200
+    for rule in ({"status": 404, "probability": 0.5}, {"status": 404, "when": "after"}, {"status": 403}):
+        r = emulator.http.post(emulator.url + "/_emulator/faults", json={"rules": [rule]}, verify=emulator.ca)
+        assert r.status_code == 400, rule
+
+
 def test_drop_fault_closes_connection(emulator):
     emulator.token("contoso")
     emulator.faults({"host": "graph", "status": "drop", "times": 1})

@@ -153,13 +153,50 @@ def test_patch_and_delete_user(emulator):
     gid = _invite(emulator, "contoso", "pat.kim@woodgrove.gov").json()["invitedUser"]["id"]
     assert emulator.graph("contoso", "PATCH", "/users/" + gid, {"userType": "Member"}).status_code == 204
     assert emulator.graph("contoso", "PATCH", "/users/" + gid, {"userType": "Boss"}).status_code == 400
-    r = emulator.graph("contoso", "PATCH", "/users/" + gid, {"showInAddressList": True})
-    assert r.status_code == 400 and "Exchange" in r.json()["error"]["message"]
     got = emulator.graph("contoso", "GET", "/users/" + gid, params={"$select": "userType"}).json()
     assert got["userType"] == "Member"
     assert emulator.graph("contoso", "DELETE", "/users/" + gid).status_code == 204
     r = emulator.graph("contoso", "GET", "/users/" + gid)
     assert r.status_code == 404 and r.json()["error"]["code"] == "Request_ResourceNotFound"
+
+
+def test_address_list_visibility_is_set_on_beta_only(emulator):
+    gid = _invite(emulator, "contoso", "pat.kim@woodgrove.gov").json()["invitedUser"]["id"]
+    members = _users(emulator, "contoso", **{"$select": "showInAddressList", "$filter": "userType eq 'Member'"})
+    assert members and all(u["showInAddressList"] is True for u in members)
+    r = emulator.graph("contoso", "GET", "/users/" + gid, params={"$select": "showInAddressList"}, api="beta")
+    assert r.json()["showInAddressList"] is False        # invited guests start hidden from the address list
+    r = emulator.graph("contoso", "PATCH", "/users/" + gid, {"showInAddressList": True})
+    assert r.status_code == 400 and "beta" in r.json()["error"]["message"]
+    assert emulator.graph("contoso", "PATCH", "/users/" + gid, {"showInAddressList": "yes"},
+                          api="beta").status_code == 400
+    assert emulator.graph("contoso", "PATCH", "/users/" + gid, {"showInAddressList": True},
+                          api="beta").status_code == 204
+    r = emulator.graph("contoso", "GET", "/users/" + gid, params={"$select": "showInAddressList"}, api="beta")
+    assert r.json()["showInAddressList"] is True
+
+
+@pytest.mark.parametrize("body,ok", [
+    ({"givenName": "Pat", "surname": "Kim", "jobTitle": "Engineer", "mobilePhone": "+1 555 0100"}, True),
+    ({"businessPhones": ["+1 555 0101"], "usageLocation": "US", "companyName": "Woodgrove"}, True),
+    ({"givenName": None, "businessPhones": []}, True),
+    ({"businessPhones": ["+1 555 0101", "+1 555 0102"]}, False),    # only one number can be set
+    ({"businessPhones": "+1 555 0101"}, False),
+    ({"usageLocation": "us"}, False),
+    ({"usageLocation": "USA"}, False),
+    ({"usageLocation": None}, False),                                # not nullable
+    ({"companyName": "x" * 65}, False),
+    ({"displayName": ""}, False),                                    # cannot be cleared
+    ({"givenName": 7}, False),
+    ({"usagelocation": "US"}, False),                                # names are case-sensitive
+])
+def test_profile_properties(emulator, body, ok):
+    gid = _invite(emulator, "contoso", "pat.kim@woodgrove.gov").json()["invitedUser"]["id"]
+    r = emulator.graph("contoso", "PATCH", "/users/" + gid, body)
+    assert r.status_code == (204 if ok else 400), r.text
+    if ok:
+        got = emulator.graph("contoso", "GET", "/users/" + gid, params={"$select": ",".join(body)}).json()
+        assert dict((k, got[k]) for k in body) == body
 
 
 def test_user_permissions(emulator):

@@ -147,6 +147,14 @@ def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(paired, emulato
     assert "tailspin_gcch <- contoso: invited megan.bowen@contoso.com" in summary
     assert "contoso -> fabrikam_cn: open [ok]" in summary and "fabrikam_cn -> contoso: open [ok]" in summary
     assert emulator.pairing_counts["token_requests"] == len(TENANTS)   # one sign-in per tenant for the whole run
+    # the inventory gives jordan a profile: set on the guest (invited by his home UPN), nobody else touched
+    guests = [u for u in emulator.state("contoso")["data"]["users"].values() if u["creationType"] == "Invitation"]
+    jordan = [u for u in guests if u["mail"] == "jordan.ellis@tailspin-defense.us"][0]
+    assert (jordan["givenName"], jordan["surname"], jordan["companyName"], jordan["usageLocation"],
+            jordan["showInAddressList"]) == ("Jordan", "Ellis", "Tailspin Defense", "US", True)
+    assert all(u["givenName"] is None and u["showInAddressList"] is False for u in guests if u is not jordan)
+    assert "contoso <- tailspin_gcch: invited jordan.ellis@tailspin-defense.us; profile set " \
+           "jordan.ellis@tailspin-defense.us" in summary
 
 
 def test_second_run_changes_nothing_and_writes_nothing(pair, paired, emulator):
@@ -231,6 +239,17 @@ def test_unsupported_pair_is_refused_by_preflight_with_no_write_anywhere(pair, e
     assert "(tailspin_gcch <-> fabrikam_cn): B2B collaboration between usgov" in msg and "is not supported" in msg
     counts = emulator.counts()
     assert counts["graph_writes"] == 0
+    assert not results(run, PARTNERS_TASK)
+
+
+def test_a_bad_guest_profile_is_refused_by_preflight_with_no_write_anywhere(pair, emulator):
+    guests = [{"resource": "contoso", "home": "tailspin_gcch",
+               "people": [{"email": "jordan.ellis@tailspin-defense.us", "profile": {"usage_location": "USA"}}]}]
+    run = pair(extra_vars={"entra_guests": guests})
+    assert run.rc != 0
+    msg = "\n".join(one(run, "Stop before any write unless every tenant and every pair can work")["result"]["msg"])
+    assert "entra_guests[0].people[0].profile.usage_location 'USA' is not a two-letter country code" in msg, msg
+    assert emulator.counts()["graph_writes"] == 0
     assert not results(run, PARTNERS_TASK)
 
 

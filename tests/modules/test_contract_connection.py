@@ -20,6 +20,7 @@ MODULES = {
     "external_collaboration": {"allow_invites_from": "none"},
     "guest_invitation": {"guests": [{"email": PAT}]},
     "guest_info": {},
+    "guest_profile": {"guests": [{"email": PAT, "given_name": "Pat", "show_in_address_list": True}]},
     "cross_tenant_access_info": {},
 }
 # with an app that has no permission at all: case -> (module, arguments, the permission its first read needs)
@@ -32,6 +33,7 @@ READS = {
     "guest_invitation": ("guest_invitation", MODULES["guest_invitation"], "User.Read.All"),   # $batch lookup
     "guest_info": ("guest_info", {}, "User.Read.All"),                                         # paged list
     "guest_info_emails": ("guest_info", {"emails": [PAT]}, "User.Read.All"),                   # $batch lookup
+    "guest_profile": ("guest_profile", MODULES["guest_profile"], "User.Read.All"),             # $batch lookup (beta)
     "cross_tenant_access_info": ("cross_tenant_access_info", {}, "Policy.Read.All"),
 }
 # with the read-only auditor app (Policy.Read.All, User.Read.All, ...): case -> (module, arguments, permission)
@@ -47,6 +49,7 @@ WRITES = {
     "guest_invite": ("guest_invitation", MODULES["guest_invitation"], "User.Invite.All"),
     "guest_update": ("guest_invitation", {"guests": [{"email": PAT, "user_type": "Member"}]}, "User.ReadWrite.All"),
     "guest_remove": ("guest_invitation", {"guests": [{"email": PAT}], "state": "absent"}, "User.ReadWrite.All"),
+    "guest_profile": ("guest_profile", MODULES["guest_profile"], "User.ReadWrite.All"),
 }
 # case -> the write it would have sent
 WRITE_ROUTES = {
@@ -59,6 +62,7 @@ WRITE_ROUTES = {
     "guest_invite": ("POST", "v1.0", "/invitations"),
     "guest_update": ("PATCH", "v1.0", "/users/some-id"),
     "guest_remove": ("DELETE", "v1.0", "/users/some-id"),
+    "guest_profile": ("PATCH", "beta", "/users/some-id"),
 }
 # long and unlike anything else in the output: Ansible masks no_log values wherever they appear
 WRONG_SECRET = "Wr0ng-Contract-Secret-7c1e4b9a-3f2d-4e8a-9b6c-d5a0f1e2c3b4-not-the-real-one"
@@ -144,7 +148,7 @@ def test_missing_write_permission_names_the_permission_to_grant(run_in_place, em
     if module == "access_settings":
         emulator.as_admin("contoso", "POST", "/v1.0/policies/crossTenantAccessPolicy/partners",
                           {"tenantId": WOODGROVE})
-    if case in ("guest_update", "guest_remove"):
+    if case in ("guest_update", "guest_remove", "guest_profile"):
         emulator.as_admin("contoso", "POST", "/v1.0/invitations",
                           {"invitedUserEmailAddress": PAT, "inviteRedirectUrl": "https://myapps.microsoft.com"})
     before = emulator.state("contoso")["data"]

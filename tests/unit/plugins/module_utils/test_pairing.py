@@ -312,7 +312,8 @@ def test_guest_plan_for_one_resource():
     plan = pairing.guest_plan(data, "contoso", HOSTS)
     assert [(p["home"], p["home_in_run"], p["home_cloud"]) for p in plan] == [
         ("tailspin_gcch", True, None), (None, False, "usgov")]
-    assert plan[0]["people"][1] == {"email": "x@tailspin-defense.us", "display_name": "X", "user_type": None}
+    assert plan[0]["people"][1] == {
+        "email": "x@tailspin-defense.us", "display_name": "X", "user_type": None, "profile": None}
     assert pairing.guest_plan(data, "northwind_dod", HOSTS) == []
 
 
@@ -527,13 +528,13 @@ def test_guest_invites_merges_every_home_into_one_list_with_per_guest_home_cloud
     assert out["problems"] == []
     result = {"guests": [{"email": "jordan.e@t.us", "action": "exists"}, {"email": "li@f.cn", "action": "invited"}]}
     assert pairing.guest_report(out, result) == [
-        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": ["ghost@t.us"]},
-        {"home": "china", "invited": ["li@f.cn"], "existing": [], "skipped": []},
-        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": []},
-        {"home": "northwind_dod", "invited": [], "existing": [], "skipped": []}]
+        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": ["ghost@t.us"], "profiled": []},
+        {"home": "china", "invited": ["li@f.cn"], "existing": [], "skipped": [], "profiled": []},
+        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": [], "profiled": []},
+        {"home": "northwind_dod", "invited": [], "existing": [], "skipped": [], "profiled": []}]
     # nobody to invite: the invitation task is skipped
     assert pairing.guest_report(out, {"skipped": True})[1] == {"home": "china", "invited": [], "existing": [],
-                                                               "skipped": []}
+                                                               "skipped": [], "profiled": []}
 
 
 def test_guest_invites_names_people_whose_home_did_not_look_them_up_and_refuses_conflicts():
@@ -555,3 +556,59 @@ def test_guest_invites_names_people_whose_home_did_not_look_them_up_and_refuses_
     with pytest.raises(pairing.PairingError, match="sam@n.mil is invited twice into this tenant with different "
                                                    "user_type \\('Guest' for usgov, 'Member' for usgov\\)"):
         pairing.guest_invites(plan, {}, {})
+
+
+# ---- guest profiles -------------------------------------------------------------------------------
+
+def test_guest_profiles_follow_the_invited_address_and_are_checked_with_the_lists():
+    data = [{"resource": "contoso", "home": "tailspin_gcch", "people": [
+        {"email": "jordan@t.us", "profile": {"given_name": " Jordan ", "usage_location": "us",
+                                             "show_in_address_list": True}},
+        "plain@t.us"]}]
+    assert pairing.guest_problems(data, HOSTS) == []
+    plan = pairing.guest_plan(data, "contoso", HOSTS)
+    # canonical form, as guest_profile would send it
+    assert plan[0]["people"][0]["profile"] == {"given_name": "Jordan", "usage_location": "US",
+                                               "show_in_address_list": True}
+    lookups = {"tailspin_gcch": {"guests": [_found("jordan@t.us", "jordan.e@t.us"), _found("plain@t.us", "p@t.us")],
+                                 "not_found": []}}
+    out = pairing.guest_invites(plan, lookups, {"tailspin_gcch": "usgov"})
+    # invited by the home UPN, the profile goes to that address; nobody else gets one
+    assert [g["email"] for g in out["guests"]] == ["jordan.e@t.us", "p@t.us"]
+    assert all("profile" not in g for g in out["guests"])
+    assert out["profiles"] == [{"email": "jordan.e@t.us", "given_name": "Jordan", "usage_location": "US",
+                                "show_in_address_list": True}]
+    profiled = {"guests": [{"email": "jordan.e@t.us", "action": "updated"}, {"email": "p@t.us", "action": "x"}]}
+    assert pairing.guest_report(out, {"guests": []}, profiled)[0]["profiled"] == ["jordan.e@t.us"]
+
+
+@pytest.mark.parametrize("profile,expected", [
+    ({"usage_location": "USA"}, "entra_guests[0].people[0].profile.usage_location 'USA' is not a two-letter"),
+    ({"colour": "blue"}, "entra_guests[0].people[0].profile.colour is not a profile option. Fix: use one of"),
+    ({"show_in_address_list": "yes"}, "profile.show_in_address_list 'yes' must be true or false"),
+    ({"surname": 3}, "profile.surname 3 must be a string"),
+    ({"company_name": "x" * 65}, "profile.company_name is 65 characters long; Graph allows 64"),
+    ({}, "entra_guests[0].people[0].profile must be a mapping of profile options"),
+])
+def test_bad_profiles_are_named_for_preflight(profile, expected):
+    data = [{"resource": "contoso", "home": "tailspin_gcch", "people": [{"email": "j@t.us", "profile": profile}]}]
+    problems = pairing.guest_problems(data, HOSTS)
+    assert len(problems) == 1 and expected in problems[0], problems
+    with pytest.raises(pairing.PairingError):
+        pairing.guest_work(data, HOSTS)
+
+
+def test_one_guest_two_profiles_refused():
+    plan = [{"home": None, "home_in_run": False, "home_cloud": "usgov",
+             "people": [{"email": "sam@n.mil", "display_name": None, "user_type": None, "profile": p}]}
+            for p in ({"surname": "Rivera"}, {"surname": "Rivers"})]
+    with pytest.raises(pairing.PairingError, match="sam@n.mil is given two different profiles"):
+        pairing.guest_invites(plan, {}, {})
+    same = [plan[0], dict(plan[0])]
+    assert len(pairing.guest_invites(same, {}, {})["profiles"]) == 1
+
+
+def test_profiles_need_user_write_only_when_writing():
+    assert "change guests' profiles" in pairing.required_permissions(profiles_guests=True, writes=True, verify=False)
+    assert "change guests' profiles" not in pairing.required_permissions(profiles_guests=True, writes=False,
+                                                                         verify=False)
