@@ -257,8 +257,23 @@ def matrix_report(rows):
     return lines
 
 
-def run_summary(hosts, hostvars, check_mode=False):
-    """The closing summary of pair_tenants.yml: changes per tenant, the access matrix, guests."""
+def manual_steps(pairs, hostvars, tenant_var="preflight_tenant", clouds_file=None):
+    """The steps Graph cannot do, per pair, with the command to run (pairing.manual_steps); each tenant's ID,
+    cloud and default domain come from hostvars[host][tenant_var] (tenant_info's fields)."""
+    tenants = {}
+    for pair in pairs or []:
+        for host in pair.get("tenants") or []:
+            found = _get(_get(hostvars, host, {}), tenant_var, {}) or {}
+            hv = _get(hostvars, host, {})
+            tenants[host] = {"tenant_id": _get(found, "tenant_id") or _get(hv, "tenant_id"),
+                             "cloud": _get(found, "cloud") or _get(hv, "cloud"),
+                             "default_domain": _get(found, "default_domain")}
+    return pairing.manual_steps(pairs, tenants, _catalogue(clouds_file))
+
+
+def run_summary(hosts, hostvars, check_mode=False, manual=True, pairs_var="preflight_pairs"):
+    """The closing summary of pair_tenants.yml: changes per tenant, the access matrix, guests, and (manual) the
+    steps Graph cannot do, per pair."""
     hosts = list(hosts or [])
     lines = ["What %s on each tenant:" % ("would change" if check_mode else "changed")]
     for host in hosts:
@@ -282,6 +297,12 @@ def run_summary(hosts, hostvars, check_mode=False):
                      ("profiled", "profile set"))
             parts = ["%s %s" % (word, ", ".join(report[key])) for key, word in words if report.get(key)]
             lines.append("  %s <- %s: %s" % (host, report.get("home"), "; ".join(parts) or "nobody"))
+    pairs = next((p for p in (_get(_get(hostvars, h, {}), pairs_var) for h in hosts) if p is not None), None)
+    if manual and pairs:
+        steps = manual_steps(pairs, hostvars)
+        if steps:
+            lines.append("By hand - what Graph cannot do (docs/manual-steps.md; entra_manual_steps: false hides this):")
+            lines.extend(pairing.manual_report(steps))
     return lines
 
 
@@ -445,6 +466,7 @@ class FilterModule(object):
             "guest_plan": guest_plan,
             "guest_report": guest_report,
             "guest_problems": guest_problems,
+            "manual_steps": manual_steps,
             "guest_work": guest_work,
             "invites_for": invites_for,
             "matrix_report": matrix_report,

@@ -23,7 +23,8 @@ class CloudError(Exception):
 
 
 # name -> settings. `endpoint` is both the allowedCloudEndpoints value and the OpenID
-# `cloud_instance_name` of tenants in that cloud. MSAL >= 1.35.1 has no AZURE_CHINA constant,
+# `cloud_instance_name` of tenants in that cloud. `calendar_service`: the cloud's Exchange Online calendar
+# service, for free/busy across tenants (the TargetServiceEpr values of Add-AvailabilityAddressSpace). MSAL >= 1.35.1 has no AZURE_CHINA constant,
 # so hosts are plain strings here.
 BUILTIN_CLOUDS = {
     "global": {
@@ -31,6 +32,7 @@ BUILTIN_CLOUDS = {
         "authority_host": "https://login.microsoftonline.com",
         "graph_url": "https://graph.microsoft.com",
         "endpoint": "microsoftonline.com",
+        "calendar_service": "outlook.office.com",
         "aliases": ["AzureCloud", "AzurePublicCloud", "public", "commercial"],
     },
     "usgov": {
@@ -38,6 +40,7 @@ BUILTIN_CLOUDS = {
         "authority_host": "https://login.microsoftonline.us",
         "graph_url": "https://graph.microsoft.us",
         "endpoint": "microsoftonline.us",
+        "calendar_service": "outlook.office365.us",
         "aliases": ["AzureUSGovernment", "AzureUSGovernmentCloud", "gcchigh"],
     },
     "usgov_dod": {
@@ -45,6 +48,7 @@ BUILTIN_CLOUDS = {
         "authority_host": "https://login.microsoftonline.us",
         "graph_url": "https://dod-graph.microsoft.us",
         "endpoint": "microsoftonline.us",
+        "calendar_service": "outlook.office365.us",
         "aliases": ["dod"],
     },
     "china": {
@@ -52,6 +56,7 @@ BUILTIN_CLOUDS = {
         "authority_host": "https://login.chinacloudapi.cn",
         "graph_url": "https://microsoftgraph.chinacloudapi.cn",
         "endpoint": "partner.microsoftonline.cn",
+        "calendar_service": "partner.outlook.cn",
         "aliases": ["AzureChinaCloud", "21vianet"],
     },
 }
@@ -70,7 +75,7 @@ MICROSOFT_LOGIN_HOSTS = (
     "login.partner.microsoftonline.cn", "login.microsoft.com", "login.windows.net", "login.microsoftonline.de",
 )
 
-CLOUD_KEYS = ("display_name", "authority_host", "graph_url", "endpoint", "ca_path", "aliases")
+CLOUD_KEYS = ("display_name", "authority_host", "graph_url", "endpoint", "ca_path", "aliases", "calendar_service")
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _URL_RE = re.compile(r"^https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 
@@ -83,8 +88,10 @@ def is_guid(value):
 class Cloud:
     """One cloud: where to sign in, where Graph is, what the cross-tenant policy calls it."""
 
-    def __init__(self, name, display_name, authority_host, graph_url, endpoint, ca_path=None, aliases=()):
+    def __init__(self, name, display_name, authority_host, graph_url, endpoint, ca_path=None, aliases=(),
+                 calendar_service=None):
         self.name = name
+        self.calendar_service = calendar_service
         self.display_name = display_name or name
         self.authority_host = authority_host.rstrip("/")
         self.graph_url = graph_url.rstrip("/")
@@ -221,7 +228,7 @@ def load_catalogue(clouds_file=None):
     clouds = {}
     for name, entry in merged.items():
         clouds[name] = Cloud(name, entry.get("display_name"), entry["authority_host"], entry["graph_url"],
-                             entry["endpoint"], entry.get("ca_path"), entry.get("aliases"))
+                             entry["endpoint"], entry.get("ca_path"), entry.get("aliases"), entry.get("calendar_service"))
     return Catalogue(clouds, pairs)
 
 

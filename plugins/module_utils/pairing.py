@@ -970,3 +970,71 @@ def guest_report(invites, result=None, profile_result=None):
                        "skipped": list(entry["skipped"]),
                        "profiled": [a for a in entry["emails"] if profiled.get(a.lower()) == "updated"]})
     return report
+
+
+# ---- what Graph cannot do -------------------------------------------------------------------------
+# Steps of cross-cloud collaboration that live outside Microsoft Graph (docs/manual-steps.md, with sources):
+# - Teams meetings across clouds: a cross-cloud meeting connection, made in the Teams admin center by both
+#   organisations (learn.microsoft.com/microsoftteams/cross-cloud-meetings);
+# - Outlook free/busy of the other tenant's people: an availability address space in Exchange Online
+#   (Add-AvailabilityAddressSpace -AccessMethod OrgWideFBToken, whose TargetServiceEpr names the other
+#   tenant's cloud; New-AvailabilityConfig must exist first);
+# - SharePoint and OneDrive sharing with B2B guests: the Entra B2B integration of SharePoint Online
+#   (Set-SPOTenant -EnableAzureADB2BIntegration), which tenants made before it became the default lack.
+SHAREPOINT_CHECK = ("SharePoint and OneDrive sharing with B2B guests - in SharePoint Online PowerShell: "
+                    "Get-SPOTenant | Select-Object *B2BIntegration*; if False: "
+                    "Set-SPOTenant -EnableAzureADB2BIntegration $true")
+
+
+def _side(tenants, host):
+    info = tenants.get(host) or {}
+    return info.get("tenant_id") or "<tenant ID of %s>" % host, info.get("cloud"), info.get("default_domain")
+
+
+def manual_steps(pairs, tenants, catalogue):
+    """What an admin still does by hand for each pair, with the command: [{pair, steps: [{tenant, step}]}],
+    then one entry {pair: None, steps} for what every tenant of the run checks once.
+
+    pairs: normalise()'s pairs (unsupported ones are left out); tenants: {host: {tenant_id, cloud,
+    default_domain}} (what preflight or audit found)."""
+    out, seen = [], []
+    for pair in pairs or []:
+        if pair.get("status") == "unsupported":
+            continue
+        steps = []
+        a, b = pair["tenants"]
+        for me, other in ((a, b), (b, a)):
+            other_id, other_cloud, other_domain = _side(tenants, other)
+            try:
+                cloud = catalogue.resolve(other_cloud) if other_cloud else None
+                mine = catalogue.resolve(_side(tenants, me)[1]) if _side(tenants, me)[1] else None
+            except CloudError:
+                cloud = mine = None
+            if cloud is not None and mine is not None and cloud.name != mine.name:
+                steps.append({"tenant": me, "step": "Teams meetings across clouds - Teams admin center > Meetings > "
+                                                    "Meeting settings > Cross-cloud meeting connections: allow %s (%s)"
+                                                    % (other, other_id)})
+            service = cloud.calendar_service if cloud is not None and cloud.calendar_service else \
+                "<the Exchange Online calendar service of %s's cloud>" % other
+            steps.append({"tenant": me, "step": "free/busy of %s's people in Outlook - in Exchange Online PowerShell "
+                                                "(New-AvailabilityConfig first if Get-AvailabilityConfig returns "
+                                                "nothing): Add-AvailabilityAddressSpace -ForestName %s -AccessMethod "
+                                                "OrgWideFBToken -TargetTenantId %s -TargetServiceEpr %s (once per "
+                                                "mail domain of %s)"
+                                                % (other, other_domain or "<mail domain of %s>" % other, other_id,
+                                                   service, other)})
+            if me not in seen:
+                seen.append(me)
+        out.append({"pair": pair["name"], "steps": steps})
+    if seen:
+        out.append({"pair": None, "steps": [{"tenant": host, "step": SHAREPOINT_CHECK} for host in seen]})
+    return out
+
+
+def manual_report(steps):
+    """manual_steps() as readable lines."""
+    lines = []
+    for entry in steps or []:
+        lines.append("  %s:" % (entry["pair"] or "each tenant, once"))
+        lines.extend("    %s: %s" % (s["tenant"], s["step"]) for s in entry["steps"])
+    return lines

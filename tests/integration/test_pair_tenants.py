@@ -145,6 +145,10 @@ def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(paired, emulato
     # megan was listed by her mail and invited by the UPN her home tenant knows her by
     summary = "\n".join(one(run, "What changed, who can collaborate where, who was invited")["result"]["msg"])
     assert "tailspin_gcch <- contoso: invited megan.bowen@contoso.com" in summary
+    # the steps Graph cannot do, per pair: contoso reads GCC High free/busy from GCC High's calendar service
+    assert "By hand - what Graph cannot do" in summary
+    assert "-TargetTenantId %s -TargetServiceEpr outlook.office365.us" % emulator.tenant("tailspin_gcch")["id"] \
+        in summary
     assert "contoso -> fabrikam_cn: open [ok]" in summary and "fabrikam_cn -> contoso: open [ok]" in summary
     assert emulator.pairing_counts["token_requests"] == len(TENANTS)   # one sign-in per tenant for the whole run
     # the inventory gives jordan a profile: set on the guest (invited by his home UPN), nobody else touched
@@ -351,6 +355,10 @@ def test_audit_exports_feed_back_with_no_change(pair, paired, emulator, tmp_path
                                                      "sam.rivera@northwind.mil"}
     pairs_md = (out / "pairs.md").read_text()
     assert "| contoso -> tailspin_gcch | open | - |" in pairs_md
+    # what Graph cannot do, per pair, with the other side's tenant ID and its cloud's calendar service
+    fabrikam = emulator.tenant("fabrikam_cn")["id"]
+    assert "## By hand: what Graph cannot do" in pairs_md and "### contoso <-> fabrikam_cn" in pairs_md
+    assert "-TargetTenantId %s -TargetServiceEpr partner.outlook.cn" % fabrikam in pairs_md
     assert "Contoso" in (out / "contoso.md").read_text()
     rebuilt = yaml.safe_load((out / "partnerships.yml").read_text())["entra_partnerships"]
     assert sorted(tuple(sorted(p["tenants"])) for p in rebuilt) == sorted(tuple(sorted(p)) for p in PAIRS)

@@ -612,3 +612,49 @@ def test_profiles_need_user_write_only_when_writing():
     assert "change guests' profiles" in pairing.required_permissions(profiles_guests=True, writes=True, verify=False)
     assert "change guests' profiles" not in pairing.required_permissions(profiles_guests=True, writes=False,
                                                                          verify=False)
+
+
+# ---- what Graph cannot do -------------------------------------------------------------------------
+
+def test_manual_steps_per_pair_with_the_other_sides_ids_and_cloud():
+    catalogue = load_catalogue()
+    pairs = [{"name": "contoso <-> fabrikam_cn", "tenants": ["contoso", "fabrikam_cn"], "status": "supported"},
+             {"name": "tailspin_gcch <-> northwind_dod", "tenants": ["tailspin_gcch", "northwind_dod"],
+              "status": "same_cloud"},
+             {"name": "tailspin_gcch <-> fabrikam_cn", "tenants": ["tailspin_gcch", "fabrikam_cn"],
+              "status": "unsupported"}]
+    tenants = {"contoso": {"tenant_id": "c-id", "cloud": "global", "default_domain": "contoso.com"},
+               "fabrikam_cn": {"tenant_id": "f-id", "cloud": "china", "default_domain": "fabrikam.cn"},
+               "tailspin_gcch": {"tenant_id": "t-id", "cloud": "usgov", "default_domain": None},
+               "northwind_dod": {"tenant_id": "n-id", "cloud": "usgov_dod", "default_domain": "northwind.mil"}}
+    out = pairing.manual_steps(pairs, tenants, catalogue)
+    assert [e["pair"] for e in out] == ["contoso <-> fabrikam_cn", "tailspin_gcch <-> northwind_dod", None]
+    hub = out[0]["steps"]
+    assert [s["tenant"] for s in hub] == ["contoso", "contoso", "fabrikam_cn", "fabrikam_cn"]
+    assert "Cross-cloud meeting connections: allow fabrikam_cn (f-id)" in hub[0]["step"]
+    # contoso reads fabrikam's free/busy: fabrikam's domain, tenant ID and cloud (21Vianet) calendar service
+    assert "Add-AvailabilityAddressSpace -ForestName fabrikam.cn -AccessMethod OrgWideFBToken -TargetTenantId f-id " \
+           "-TargetServiceEpr partner.outlook.cn" in hub[1]["step"]
+    assert "-ForestName contoso.com" in hub[3]["step"] and "-TargetServiceEpr outlook.office.com" in hub[3]["step"]
+    # GCC High and DoD: two Teams clouds, one calendar service; an unknown domain is a placeholder, not a guess
+    gov = out[1]["steps"]
+    assert "allow northwind_dod (n-id)" in gov[0]["step"]
+    assert "-ForestName <mail domain of tailspin_gcch>" in gov[3]["step"]
+    assert "-TargetServiceEpr outlook.office365.us" in gov[3]["step"]
+    # the unsupported pair has no steps; SharePoint is checked once per tenant of a supported pair
+    assert [s["tenant"] for s in out[2]["steps"]] == ["contoso", "fabrikam_cn", "tailspin_gcch", "northwind_dod"]
+    assert all("Set-SPOTenant -EnableAzureADB2BIntegration $true" in s["step"] for s in out[2]["steps"])
+    lines = pairing.manual_report(out)
+    assert lines[0] == "  contoso <-> fabrikam_cn:" and lines[1].startswith("    contoso: Teams meetings across clouds")
+
+
+def test_manual_steps_same_cloud_pair_has_no_teams_step_and_unknown_cloud_gets_a_placeholder():
+    catalogue = load_catalogue()
+    pairs = [{"name": "a <-> b", "tenants": ["a", "b"], "status": "same_cloud"}]
+    out = pairing.manual_steps(pairs, {"a": {"tenant_id": "a-id", "cloud": "global"},
+                                       "b": {"tenant_id": "b-id", "cloud": "global"}}, catalogue)
+    kinds = [s["step"].split(" - ")[0] for s in out[0]["steps"]]
+    assert kinds == ["free/busy of b's people in Outlook", "free/busy of a's people in Outlook"]
+    out = pairing.manual_steps(pairs, {"a": {"tenant_id": "a-id", "cloud": "global"}, "b": {}}, catalogue)
+    assert "-TargetTenantId <tenant ID of b>" in out[0]["steps"][0]["step"]
+    assert "<the Exchange Online calendar service of b's cloud>" in out[0]["steps"][0]["step"]
