@@ -263,3 +263,115 @@ def option_names(graph_dict):
     """{graphName: v} -> {option_name: v} for results and diffs."""
     reverse = dict((v, k) for k, v in ALL_SETTINGS.items())
     return dict((reverse[k], v) for k, v in graph_dict.items())
+
+
+# ---- settings access_settings manages beyond the partnership data -----------------------------------
+# tenant restrictions (v2): which of the partner's apps our users may use, signed in with the partner's
+# accounts, on devices under our tenant restrictions; the same users_and_groups / applications shape as
+# the B2B settings (Graph's crossTenantAccessPolicyTenantRestrictions; its `devices` filter is kept as it is).
+# invitation redemption order (the default only): which identity providers guests redeem with, in order.
+RESTRICTIONS = {"tenant_restrictions": "tenantRestrictions"}
+REDEMPTION = {"invitation_redemption": "invitationRedemptionIdentityProviderConfiguration"}
+EXTRA_SETTINGS = dict(RESTRICTIONS, **REDEMPTION)
+REDEMPTION_PRIMARY = {"entra_id": "azureActiveDirectory", "external_federation": "externalFederation",
+                      "social_identity_providers": "socialIdentityProviders"}
+REDEMPTION_FALLBACK = {"default_configured_idp": "defaultConfiguredIdp",
+                       "email_one_time_passcode": "emailOneTimePasscode", "microsoft_account": "microsoftAccount"}
+
+
+def extra_specs():
+    return dict(
+        tenant_restrictions=dict(type="dict", options=dict(users_and_groups=_target_spec(),
+                                                           applications=_target_spec())),
+        invitation_redemption=dict(type="dict", options=dict(
+            primary_identity_providers=dict(type="list", elements="str", choices=list(REDEMPTION_PRIMARY)),
+            fallback_identity_provider=dict(type="str", choices=list(REDEMPTION_FALLBACK)))),
+    )
+
+
+def friendly_extra(name, value):
+    if value is None:
+        return None
+    if name == "tenantRestrictions":
+        return friendly("b2bCollaborationInbound", value)   # the same two halves
+    primary = dict((v, k) for k, v in REDEMPTION_PRIMARY.items())
+    fallback = dict((v, k) for k, v in REDEMPTION_FALLBACK.items())
+    return {"primary_identity_providers": [primary.get(x, x) for x in value.get("primaryIdentityProviderPrecedenceOrder")
+                                           or []],
+            "fallback_identity_provider": fallback.get(value.get("fallbackIdentityProvider"),
+                                                       value.get("fallbackIdentityProvider"))}
+
+
+def validate_extra(params, is_default):
+    """Checks of the extra settings that need nothing from Graph."""
+    redemption = params.get("invitation_redemption")
+    if redemption is not None:
+        if not is_default:
+            raise AccessError("invitation_redemption applies to the default only: a partner cannot have its own "
+                              "redemption order. Fix: set it with partner: default")
+        primary = redemption.get("primary_identity_providers")
+        if primary is None and redemption.get("fallback_identity_provider") is None:
+            raise AccessError("invitation_redemption names neither primary_identity_providers nor "
+                              "fallback_identity_provider. Fix: give one or both")
+        if primary is not None and not primary:
+            raise AccessError("invitation_redemption.primary_identity_providers: [] names no identity provider. Fix: "
+                              "list them in the order guests should redeem with (%s), or leave the option out to keep "
+                              "the current order" % ", ".join(REDEMPTION_PRIMARY))
+        if primary is not None and len(set(primary)) != len(primary):
+            raise AccessError("invitation_redemption.primary_identity_providers %r lists a provider twice. Fix: name "
+                              "each once, in order" % (primary,))
+    restrictions = params.get("tenant_restrictions")
+    if restrictions is not None:
+        for kind_option in KINDS:
+            if restrictions.get(kind_option) is not None:
+                to_graph_target_config("tenant_restrictions", kind_option, restrictions[kind_option])
+
+
+def plan_extra(params, current, fallback, is_default, body, before, after):
+    """plan() for the extra settings, adding to its (body, before, after)."""
+    validate_extra(params, is_default)
+    value = params.get("tenant_restrictions")
+    if value is not None:
+        graph_name = RESTRICTIONS["tenant_restrictions"]
+        now = (current or {}).get(graph_name)
+        desired = {}
+        for kind_option, kind in KINDS.items():
+            if value.get(kind_option) is not None:
+                desired[kind] = to_graph_target_config("tenant_restrictions", kind_option, value[kind_option])
+            else:
+                source = now or (fallback or {}).get(graph_name) or {}
+                desired[kind] = copy.deepcopy(source.get(kind))
+                if desired[kind] is None:
+                    raise AccessError("tenant_restrictions.%s is needed: the setting has no current value to keep"
+                                      % kind_option)
+        check_consistency("tenant_restrictions", desired)
+        if now is not None and "devices" in now:
+            desired["devices"] = copy.deepcopy(now["devices"])   # not ours to manage: sent back as it is
+        before[graph_name] = friendly_extra(graph_name, now)
+        after[graph_name] = friendly_extra(graph_name, desired)
+        if not same(now, desired):
+            body[graph_name] = desired
+    value = params.get("invitation_redemption")
+    if value is not None:
+        graph_name = REDEMPTION["invitation_redemption"]
+        now = (current or {}).get(graph_name) or {}
+        order = list(now.get("primaryIdentityProviderPrecedenceOrder") or [])
+        desired = {"primaryIdentityProviderPrecedenceOrder": order,
+                   "fallbackIdentityProvider": now.get("fallbackIdentityProvider")}
+        if value.get("primary_identity_providers") is not None:
+            desired["primaryIdentityProviderPrecedenceOrder"] = [REDEMPTION_PRIMARY[x]
+                                                                 for x in value["primary_identity_providers"]]
+        if value.get("fallback_identity_provider") is not None:
+            desired["fallbackIdentityProvider"] = REDEMPTION_FALLBACK[value["fallback_identity_provider"]]
+        before[graph_name] = friendly_extra(graph_name, (current or {}).get(graph_name))
+        after[graph_name] = friendly_extra(graph_name, desired)
+        # the order is the setting: compared as a list, not as a set
+        if now.get("primaryIdentityProviderPrecedenceOrder") != desired["primaryIdentityProviderPrecedenceOrder"] \
+                or now.get("fallbackIdentityProvider") != desired["fallbackIdentityProvider"]:
+            body[graph_name] = desired
+
+
+def extra_option_names(graph_dict):
+    reverse = dict((v, k) for k, v in EXTRA_SETTINGS.items())
+    reverse.update((v, k) for k, v in ALL_SETTINGS.items())
+    return dict((reverse[k], v) for k, v in graph_dict.items())

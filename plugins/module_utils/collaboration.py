@@ -18,6 +18,9 @@ AUTHZ_PATH = "policies/authorizationPolicy"
 EMAIL_PATH = "policies/authenticationMethodsPolicy/authenticationMethodConfigurations/email"
 EMAIL_TYPE = "#microsoft.graph.emailAuthenticationMethodConfiguration"
 B2B_POLICIES = "policies/b2bManagementPolicies"  # beta, global cloud only
+EXTERNAL_IDENTITIES_PATH = "policies/externalIdentitiesPolicy"   # beta only
+# option -> externalIdentitiesPolicy property
+EXTERNAL_IDENTITIES_OPTIONS = {"allow_external_identities_to_leave": "allowExternalIdentitiesToLeave"}
 
 INVITES_FROM = {"none": "none", "admins_and_guest_inviters": "adminsAndGuestInviters",
                 "admins_guest_inviters_and_all_members": "adminsGuestInvitersAndAllMembers", "everyone": "everyone"}

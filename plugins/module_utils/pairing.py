@@ -219,6 +219,8 @@ CAPABILITIES = {
     "change who may invite and the guest role": ("Policy.ReadWrite.Authorization",),
     "read the email one-time passcode setting": ("Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"),
     "change the email one-time passcode setting": ("Policy.ReadWrite.AuthenticationMethod",),
+    "read whether guests may leave": ("Policy.Read.All", "Policy.ReadWrite.ExternalIdentities"),
+    "change whether guests may leave": ("Policy.ReadWrite.ExternalIdentities",),
     "read the domain allow/block list": ("Policy.Read.B2BManagementPolicy", "Policy.ReadWrite.B2BManagementPolicy"),
     "change the domain allow/block list": ("Policy.ReadWrite.B2BManagementPolicy",),
     "read users and guests": ("User.Read.All", "User.ReadWrite.All", "Directory.Read.All",
@@ -257,6 +259,10 @@ def required_permissions(has_partners=False, writes=True, verify=True, domain_li
         need("read the email one-time passcode setting")
         if writes:
             need("change the email one-time passcode setting")
+    if ext.get("allow_external_identities_to_leave") is not None:
+        need("read whether guests may leave")
+        if writes:
+            need("change whether guests may leave")
     if ext.get("allowed_domains") is not None or ext.get("blocked_domains") is not None:
         need("read the domain allow/block list")
         if writes:

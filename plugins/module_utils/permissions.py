@@ -17,6 +17,7 @@ IDENTITY_SYNC = ("Policy.ReadWrite.CrossTenantUserProfileSharing",)
 AUTHORIZATION = ("Policy.ReadWrite.Authorization",)
 AUTHORIZATION_READ = ("Policy.Read.All", "Policy.ReadWrite.Authorization")
 EMAIL_OTP = ("Policy.ReadWrite.AuthenticationMethod",)
+EXTERNAL_IDENTITIES = ("Policy.ReadWrite.ExternalIdentities",)
 DOMAIN_LIST = ("Policy.ReadWrite.B2BManagementPolicy",)
 # the write permission first: the module reads the list in order to change it
 DOMAIN_LIST_READ = ("Policy.ReadWrite.B2BManagementPolicy", "Policy.Read.B2BManagementPolicy")

@@ -105,6 +105,36 @@ options:
       outbound:
         description: Outbound automatic redemption.
         type: bool
+  tenant_restrictions:
+    description:
+      - Tenant restrictions (v2) for the partner, or for every partner that inherits (V(default)) - which of the
+        partner's users and groups may sign in, and to which of its applications, from networks and devices under
+        our tenant restrictions. Same shape as O(b2b_collaboration_inbound); a half not given keeps its current
+        value.
+      - The setting's device filter is not managed; it is sent back as it is. A partner that inherits it keeps
+        inheriting unless this option is given.
+    type: dict
+    suboptions: *b2b
+  invitation_redemption:
+    description:
+      - The order of identity providers guests redeem their invitation with (O(partner=default) only, the tenant's
+        C(invitationRedemptionIdentityProviderConfiguration)).
+    type: dict
+    suboptions:
+      primary_identity_providers:
+        description:
+          - The primary identity providers, first tried first - V(entra_id) (the guest's Microsoft Entra home
+            tenant), V(external_federation) (SAML/WS-Fed), V(social_identity_providers). Each at most once; the
+            order is compared as it is. An empty list is refused.
+        type: list
+        elements: str
+        choices: [entra_id, external_federation, social_identity_providers]
+      fallback_identity_provider:
+        description:
+          - What guests who have none of the primary ones redeem with. V(email_one_time_passcode) means no
+            Microsoft account redemption.
+        type: str
+        choices: [default_configured_idp, email_one_time_passcode, microsoft_account]
   inherit:
     description:
       - Settings of the partner to reset to "inherit from the default", explicitly. Partners only.
@@ -152,6 +182,20 @@ EXAMPLES = r'''
   entra.crosscloud.access_settings:
     partner: default
     inbound_trust: {mfa: true}
+
+- name: Guests redeem with their Entra home tenant first, and never with a Microsoft account
+  entra.crosscloud.access_settings:
+    partner: default
+    invitation_redemption:
+      primary_identity_providers: [entra_id, external_federation, social_identity_providers]
+      fallback_identity_provider: email_one_time_passcode
+
+- name: Under our tenant restrictions, our users may use only the partner's Office 365 with its accounts
+  entra.crosscloud.access_settings:
+    partner: 6ba8af09-9774-4419-98d1-7db643f0c384
+    tenant_restrictions:
+      users_and_groups: {access: allowed, targets: [all]}
+      applications: {access: allowed, targets: [office365]}
 
 - name: Back to Microsoft's defaults
   entra.crosscloud.access_settings:
@@ -219,6 +263,7 @@ def argument_spec():
     spec = dict(partner=dict(type="str", required=True), partner_cloud=dict(type="str"),
                 reset=dict(type="bool", default=False))
     spec.update(access.setting_specs())
+    spec.update(access.extra_specs())
     return spec
 
 
@@ -247,11 +292,14 @@ def run_reset(module, client):
         client.post(DEFAULT_PATH + "/resetToSystemDefault", None, expected=(204, 200),
                     permission=ct.WRITE_PERMISSION)
     return {"changed": changed, "partner": "default", "changed_settings": ["all"] if changed else [],
-            "settings": None if changed else _settings(current)}
+            "settings": None if changed else _settings(current, True)}
 
 
-def _settings(obj):
-    return access.option_names(dict((g, access.friendly(g, (obj or {}).get(g))) for g in access.ALL_SETTINGS.values()))
+def _settings(obj, is_default=False):
+    out = access.option_names(dict((g, access.friendly(g, (obj or {}).get(g))) for g in access.ALL_SETTINGS.values()))
+    extra = access.EXTRA_SETTINGS if is_default else access.RESTRICTIONS
+    out.update((o, access.friendly_extra(g, (obj or {}).get(g))) for o, g in extra.items())
+    return out
 
 
 def run(module, client):
@@ -262,17 +310,19 @@ def run(module, client):
         module.fail_json(msg="partner %r is neither a tenant ID (GUID) nor 'default'. Fix: give the partner's "
                              "tenant ID, like 6ba8af09-9774-4419-98d1-7db643f0c384" % p["partner"])
     given = [o for o in access.ALL_SETTINGS if p.get(o) is not None]
+    extra = [o for o in access.EXTRA_SETTINGS if p.get(o) is not None]
     if p["reset"]:
-        if not is_default or given or p["inherit"]:
+        if not is_default or given or extra or p["inherit"]:
             module.fail_json(msg="reset: true is for partner: default alone; it cannot be combined with settings "
                                  "or a partner")
         return run_reset(module, client)
-    if not given and not p["inherit"]:
+    if not given and not extra and not p["inherit"]:
         module.fail_json(msg="nothing to do: give at least one setting (for example b2b_collaboration_inbound), "
                              "inherit, or reset")
     try:
         # everything that needs nothing from Graph, before the first request (discovery included)
         access.validate(p, is_default)
+        access.validate_extra(p, is_default)
         cross_cloud = False if is_default else is_cross_cloud(module, partner)
         access.validate(p, is_default, cross_cloud)
     except access.AccessError as exc:
@@ -293,13 +343,15 @@ def run(module, client):
         module.warn(msg + " (check mode: assuming an earlier task adds it)")
         current = {"tenantId": partner}
     fallback = current
-    if not is_default and any(current.get(access.ALL_SETTINGS[o]) is None for o in given):
+    if not is_default and any(current.get(dict(access.ALL_SETTINGS, **access.EXTRA_SETTINGS)[o]) is None
+                              for o in given + extra):
         fallback = client.get(DEFAULT_PATH, permission=ct.READ_PERMISSION)
     try:
         body, before, after = access.plan(p, current, fallback, is_default, cross_cloud)
+        access.plan_extra(p, current, fallback, is_default, body, before, after)
     except access.AccessError as exc:
         module.fail_json(msg=str(exc))
-    changed = sorted(access.option_names(dict((k, None) for k in body)))
+    changed = sorted(access.extra_option_names(dict((k, None) for k in body)))
     if body:  # in check mode too: --check should tell that the run would be refused
         target = "the default settings (partner: default)" if is_default else "partner " + partner
         module.require_permissions("changing %s of %s" % (", ".join(changed), target), pm.CROSS_TENANT_ACCESS)
@@ -307,11 +359,12 @@ def run(module, client):
         client.patch(path, body, expected=(204, 200), permission=ct.WRITE_PERMISSION, retry_404=not is_default)
     resulting = dict(current)
     resulting.update(body)
-    result = {"changed": bool(body), "partner": partner, "settings": _settings(resulting), "changed_settings": changed}
+    result = {"changed": bool(body), "partner": partner, "settings": _settings(resulting, is_default),
+              "changed_settings": changed}
     if not is_default:
         result["cross_cloud"] = cross_cloud
     if module._diff:
-        result["diff"] = {"before": access.option_names(before), "after": access.option_names(after)}
+        result["diff"] = {"before": access.extra_option_names(before), "after": access.extra_option_names(after)}
     return result
 
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: external_collaboration
-short_description: External collaboration settings - who may invite, guest role, email one-time passcode, domain list
+short_description: External collaboration settings - who may invite, guest role, email OTP, domain list, leaving
 version_added: 0.1.0
 description:
   - Manages the tenant-wide settings that decide whether guests can be invited at all, what guests may see,
@@ -45,6 +45,12 @@ options:
       - Email one-time passcode for guests (C(allowExternalIdToUseEmailOtp)). V(default) lets Microsoft decide.
     type: str
     choices: [default, enabled, disabled]
+  allow_external_identities_to_leave:
+    description:
+      - Whether guests may leave the tenant themselves (C(allowExternalIdentitiesToLeave) of the external identities
+        policy). With V(false), an admin of this tenant must remove them.
+      - The policy is in Microsoft Graph's beta API only; it needs C(Policy.ReadWrite.ExternalIdentities) to change.
+    type: bool
   allowed_domains:
     description:
       - Domains that may be invited (an allow list). Mutually exclusive with O(blocked_domains).
@@ -96,6 +102,10 @@ EXAMPLES = r'''
 - name: Turn off email one-time passcode for guests
   entra.crosscloud.external_collaboration:
     email_otp_for_guests: disabled
+
+- name: Guests stay until an admin removes them (they cannot leave the tenant themselves)
+  entra.crosscloud.external_collaboration:
+    allow_external_identities_to_leave: false
 '''
 
 RETURN = r'''
@@ -136,6 +146,7 @@ from ansible_collections.entra.crosscloud.plugins.module_utils import permission
 
 AUTHZ_AREA = "who may invite and what guests see (%s)"
 EMAIL_AREA = "email one-time passcode for guests (email_otp_for_guests)"
+LEAVE_AREA = "whether guests may leave the tenant (allow_external_identities_to_leave)"
 DOMAINS_AREA = "the domain allow/block list (%s)"
 
 
@@ -158,6 +169,20 @@ def plan_email_otp(module, client, before, after):
     current = client.get(co.EMAIL_PATH, permission="Policy.Read.All").get("allowExternalIdToUseEmailOtp")
     before["email_otp_for_guests"], after["email_otp_for_guests"] = current, wanted
     return wanted if current != wanted else None
+
+
+def plan_leaving(module, client, before, after):
+    """The externalIdentitiesPolicy PATCH body when it differs from the tenant's, else None; reads only."""
+    body = {}
+    for option, prop in co.EXTERNAL_IDENTITIES_OPTIONS.items():
+        wanted = module.params[option]
+        if wanted is None:
+            continue
+        current = client.get(co.EXTERNAL_IDENTITIES_PATH, api="beta", permission="Policy.Read.All").get(prop)
+        before[option], after[option] = current, wanted
+        if current != wanted:
+            body[prop] = wanted
+    return body or None
 
 
 def plan_domains(module, client, before, after):
@@ -229,6 +254,7 @@ def run(module, client, before, after, applied):
     domains = plan_domains(module, client, before, after)
     authz_body, authz_changes = plan_authorization(module, client, before, after)
     email = plan_email_otp(module, client, before, after)
+    leaving = plan_leaving(module, client, before, after)
     needs = []
     if domains:
         needs.append((DOMAINS_AREA % domains[0], pm.DOMAIN_LIST))
@@ -236,9 +262,12 @@ def run(module, client, before, after, applied):
         needs.append((AUTHZ_AREA % ", ".join(authz_changes), pm.AUTHORIZATION))
     if email:
         needs.append((EMAIL_AREA, pm.EMAIL_OTP))
+    if leaving:
+        needs.append((LEAVE_AREA, pm.EXTERNAL_IDENTITIES))
     # in check mode too, for the areas that would change: --check should tell that the run would be refused
     module.require_permissions(needs)
-    planned = ([domains[0]] if domains else []) + authz_changes + (["email_otp_for_guests"] if email else [])
+    planned = ([domains[0]] if domains else []) + authz_changes + (["email_otp_for_guests"] if email else []) + \
+        (["allow_external_identities_to_leave"] if leaving else [])
     if module.check_mode:
         return planned
     if domains:
@@ -251,6 +280,9 @@ def run(module, client, before, after, applied):
         client.patch(co.EMAIL_PATH, {"@odata.type": co.EMAIL_TYPE, "allowExternalIdToUseEmailOtp": email},
                      permission="Policy.ReadWrite.AuthenticationMethod")
         applied.append("email_otp_for_guests")
+    if leaving:
+        client.patch(co.EXTERNAL_IDENTITIES_PATH, leaving, api="beta", permission="Policy.ReadWrite.ExternalIdentities")
+        applied.append("allow_external_identities_to_leave")
     return planned
 
 
@@ -262,6 +294,7 @@ def main():
             allow_email_verified_users_to_join_organization=dict(type="bool"),
             allowed_to_sign_up_email_based_subscriptions=dict(type="bool"),
             email_otp_for_guests=dict(type="str", choices=["default", "enabled", "disabled"]),
+            allow_external_identities_to_leave=dict(type="bool"),
             allowed_domains=dict(type="list", elements="str"),
             blocked_domains=dict(type="list", elements="str"),
             domains_state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -269,8 +302,8 @@ def main():
         ),
         mutually_exclusive=[("allowed_domains", "blocked_domains")],
         required_one_of=[("allow_invites_from", "guest_user_role", "allow_email_verified_users_to_join_organization",
-                          "allowed_to_sign_up_email_based_subscriptions", "email_otp_for_guests", "allowed_domains",
-                          "blocked_domains")],
+                          "allowed_to_sign_up_email_based_subscriptions", "email_otp_for_guests",
+                          "allow_external_identities_to_leave", "allowed_domains", "blocked_domains")],
     )
     if module.params["domains_exclusive"] and module.params["domains_state"] == "absent":
         module.fail_json(msg="domains_exclusive: true goes with domains_state: present")

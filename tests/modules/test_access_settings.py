@@ -172,3 +172,84 @@ def test_unknown_partner_fails_with_zero_writes(run_in_place, emulator, connecti
     assert res["result"].get("changed") is not True
     assert writes(emulator) == 0
     assert emulator.state("contoso")["data"]["ctap"]["partners"] == {}
+
+
+# ---- tenant restrictions and the invitation redemption order ---------------------------------------
+
+OFFICE_ONLY = {"users_and_groups": {"access": "allowed", "targets": ["all"]},
+               "applications": {"access": "allowed", "targets": ["office365"]}}
+
+
+def test_tenant_restrictions_on_a_partner_check_apply_idempotent(run_in_place, emulator, connection, gov_partner):
+    conn = connection("contoso")
+    run = run_in_place(play(conn, [_task("check", partner=gov_partner, tenant_restrictions=OFFICE_ONLY)]),
+                       check=True, diff=True)
+    res = run.task("check")["result"]
+    assert res["changed"] is True and res["changed_settings"] == ["tenant_restrictions"] and writes(emulator) == 0
+    assert res["diff"] == {"before": {"tenant_restrictions": None}, "after": {"tenant_restrictions": OFFICE_ONLY}}
+    run = run_in_place(play(conn, [_task("apply", partner=gov_partner, tenant_restrictions=OFFICE_ONLY),
+                                   _task("again", partner=gov_partner, tenant_restrictions=OFFICE_ONLY),
+                                   # one half given: the other keeps what the partner has
+                                   _task("users", partner=gov_partner, tenant_restrictions={
+                                       "users_and_groups": {"access": "blocked", "targets": ["all"]},
+                                       "applications": {"access": "blocked", "targets": ["all"]}})]))
+    assert run.rc == 0, run.output
+    assert run.task("again")["result"]["changed"] is False
+    entry = _partner(emulator, "contoso", "tailspin_gcch")
+    assert entry["tenantRestrictions"]["usersAndGroups"]["accessType"] == "blocked"
+    assert entry["b2bCollaborationInbound"] is None and entry["inboundTrust"] is None     # not named: untouched
+    assert run.task("users")["result"]["settings"]["tenant_restrictions"]["users_and_groups"]["access"] == "blocked"
+    assert writes(emulator) == 2
+
+
+def test_tenant_restrictions_refused_before_any_request_when_inconsistent(
+        run_in_place, emulator, connection, gov_partner):
+    bad = {"users_and_groups": {"access": "allowed", "targets": ["all"]},
+           "applications": {"access": "blocked", "targets": ["all"]}}
+    run = run_in_place(play(connection("contoso"), [_task("bad", partner=gov_partner, tenant_restrictions=bad)]))
+    assert "tenant_restrictions: users are allowed but every application is blocked" in run.task("bad")["result"]["msg"]
+    assert writes(emulator) == 0
+
+
+def test_invitation_redemption_order_on_the_default(run_in_place, emulator, connection):
+    conn = connection("contoso")
+    order = {"primary_identity_providers": ["external_federation", "entra_id"],
+             "fallback_identity_provider": "email_one_time_passcode"}
+    run = run_in_place(play(conn, [_task("check", partner="default", invitation_redemption=order)]),
+                       check=True, diff=True)
+    res = run.task("check")["result"]
+    assert res["changed_settings"] == ["invitation_redemption"] and writes(emulator) == 0
+    assert res["diff"]["before"]["invitation_redemption"] == {
+        "primary_identity_providers": ["entra_id", "external_federation", "social_identity_providers"],
+        "fallback_identity_provider": "default_configured_idp"}
+    run = run_in_place(play(conn, [
+        _task("apply", partner="default", invitation_redemption=order),
+        _task("again", partner="default", invitation_redemption=order),
+        # the same providers in another order is another setting
+        _task("reorder", partner="default", invitation_redemption={
+            "primary_identity_providers": ["entra_id", "external_federation"]}),
+        _task("fallback only", partner="default", invitation_redemption={
+            "fallback_identity_provider": "microsoft_account"})]))
+    assert run.rc == 0, run.output
+    assert run.task("again")["result"]["changed"] is False and run.task("reorder")["result"]["changed"] is True
+    idp = emulator.state("contoso")["data"]["ctap"]["default"]["invitationRedemptionIdentityProviderConfiguration"]
+    assert idp == {"primaryIdentityProviderPrecedenceOrder": ["azureActiveDirectory", "externalFederation"],
+                   "fallbackIdentityProvider": "microsoftAccount"}
+    assert writes(emulator) == 3
+
+
+@pytest.mark.parametrize("partner,redemption,needle", [
+    ("partner", {"fallback_identity_provider": "microsoft_account"},
+     "invitation_redemption applies to the default only"),
+    ("default", {"primary_identity_providers": []}, "primary_identity_providers: [] names no identity provider"),
+    ("default", {"primary_identity_providers": ["entra_id", "entra_id"]}, "lists a provider twice"),
+    ("default", {}, "names neither primary_identity_providers nor fallback_identity_provider"),
+])
+def test_invitation_redemption_bad_input_before_any_request(
+        run_in_place, emulator, connection, partner, redemption, needle):
+    target = emulator.tenant("tailspin_gcch")["id"] if partner == "partner" else "default"
+    run = run_in_place(play(connection("contoso"), [_task("bad", partner=target, invitation_redemption=redemption)]))
+    res = run.task("bad")
+    assert res["status"] == "failed" and needle in res["result"]["msg"], res["result"]
+    assert "Fix:" in res["result"]["msg"]
+    assert emulator.counts()["total"] == 0

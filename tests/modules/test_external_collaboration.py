@@ -45,6 +45,27 @@ def test_email_otp(run_in_place, emulator, connection):
     assert emulator.state("contoso")["data"]["email_method"]["allowExternalIdToUseEmailOtp"] == "disabled"
 
 
+def test_whether_guests_may_leave_check_apply_idempotent(run_in_place, emulator, connection):
+    conn = connection("tailspin_gcch")
+    run = run_in_place(play(conn, [_task("check", allow_external_identities_to_leave=False)]), check=True, diff=True)
+    res = run.task("check")["result"]
+    assert res["changed"] is True and res["changed_settings"] == ["allow_external_identities_to_leave"]
+    assert res["diff"] == {"before": {"allow_external_identities_to_leave": True},
+                           "after": {"allow_external_identities_to_leave": False}}
+    assert writes(emulator) == 0
+    run = run_in_place(play(conn, [_task("apply", allow_external_identities_to_leave=False),
+                                   _task("again", allow_external_identities_to_leave=False)]))
+    assert run.rc == 0, run.output
+    assert run.task("apply")["result"]["changed"] is True and run.task("again")["result"]["changed"] is False
+    policy = emulator.state("tailspin_gcch")["data"]["external_identities_policy"]
+    assert policy["allowExternalIdentitiesToLeave"] is False
+    assert policy["allowDeletedIdentitiesDataRemoval"] is not None         # not named: untouched
+    # the policy is beta only: read and written there
+    paths = [(e["method"], e["path"]) for e in emulator.log() if "externalIdentitiesPolicy" in e["path"]]
+    assert paths and all(path.startswith("/beta/") for _m, path in paths)
+    assert [m for m, _p in paths].count("PATCH") == 1 and writes(emulator) == 1
+
+
 def test_domain_lists_add_remove_exclusive_switch(run_in_place, emulator, connection):
     conn = connection("contoso")
     run = run_in_place(play(conn, [_task("block", blocked_domains=["live.com", "Outlook.com"]),

@@ -658,3 +658,14 @@ def test_manual_steps_same_cloud_pair_has_no_teams_step_and_unknown_cloud_gets_a
     out = pairing.manual_steps(pairs, {"a": {"tenant_id": "a-id", "cloud": "global"}, "b": {}}, catalogue)
     assert "-TargetTenantId <tenant ID of b>" in out[0]["steps"][0]["step"]
     assert "<the Exchange Online calendar service of b's cloud>" in out[0]["steps"][0]["step"]
+
+
+def test_whether_guests_may_leave_needs_its_own_permission():
+    ext = {"allow_external_identities_to_leave": False}
+    needs = pairing.required_permissions(external_collaboration=ext, verify=False)
+    assert needs == ["read whether guests may leave", "change whether guests may leave"]
+    assert pairing.permission_problems("t", ["Policy.Read.All"], needs) == [
+        "t: the app cannot change whether guests may leave. Fix: grant the application permission "
+        "Policy.ReadWrite.ExternalIdentities (admin consent) to the app in this tenant"]
+    assert pairing.required_permissions(external_collaboration=ext, writes=False, verify=False) == [
+        "read whether guests may leave"]
