@@ -31,6 +31,7 @@ DEFAULT_APP_ROLES = [
     "CrossTenantInformation.ReadBasic.All",
     "User.Invite.All",
     "User.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
 ]
 
 _INITIALISERS = []

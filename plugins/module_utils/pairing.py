@@ -227,12 +227,15 @@ CAPABILITIES = {
                               "Directory.ReadWrite.All"),
     "invite guests": ("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"),
     "change guests' profiles": ("User.ReadWrite.All", "Directory.ReadWrite.All"),
+    "read groups and their members": ("GroupMember.Read.All", "Group.Read.All", "Directory.Read.All",
+                                      "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
+    "add guests to groups": ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
 }
 
 
 def required_permissions(has_partners=False, writes=True, verify=True, domain_lists=False,
                          external_collaboration=None, invites_guests=False, resolves_guests=False,
-                         profiles_guests=False):
+                         profiles_guests=False, groups_guests=False):
     """The capabilities (CAPABILITIES keys) one tenant's app needs for what the run does there.
 
     writes=False is a check-mode run: reading is enough. domain_lists: the verify step reads the
@@ -273,6 +276,10 @@ def required_permissions(has_partners=False, writes=True, verify=True, domain_li
         need("invite guests")
     if profiles_guests and writes:
         need("change guests' profiles")
+    if groups_guests:
+        need("read groups and their members")
+        if writes:
+            need("add guests to groups")
     return needs
 
 
@@ -731,7 +738,7 @@ def not_restored(external_collaboration, clouds_left=None):
 # ---- guests ---------------------------------------------------------------------------------------
 
 GUEST_KEYS = ("resource", "home", "home_cloud", "people")
-PERSON_KEYS = ("email", "display_name", "user_type", "profile")
+PERSON_KEYS = ("email", "display_name", "user_type", "profile", "groups")
 
 
 def _profile_problems(where, profile):
@@ -793,6 +800,15 @@ def _guest_entries(data, hosts):
                                 "got %r" % (where, pindex, person))
                 continue
             person = dict((k, person.get(k)) for k in PERSON_KEYS)
+            if person["groups"] is not None:
+                groups = person["groups"]
+                if not isinstance(groups, list) or not groups or \
+                        not all(isinstance(g, str) and g.strip() for g in groups):
+                    problems.append("%s.people[%d].groups must be a list of group object IDs or display names, got "
+                                    "%r. Fix: list the groups (teams) this person joins, or leave groups out"
+                                    % (where, pindex, groups))
+                    continue
+                person["groups"] = list(dict.fromkeys(g.strip() for g in groups))
             if person["profile"] is not None:
                 bad, person["profile"] = _profile_problems("%s.people[%d].profile" % (where, pindex),
                                                            person["profile"])
@@ -884,6 +900,8 @@ def invites_for(entry, lookup=None):
             guest["user_type"] = person["user_type"]
         if person.get("profile"):
             guest["profile"] = dict(person["profile"])
+        if person.get("groups"):
+            guest["groups"] = list(person["groups"])
         guests.append(dict((k, v) for k, v in guest.items() if v is not None))
     return {"guests": guests, "skipped": skipped, "by_upn": lookup is not None}
 
@@ -903,11 +921,13 @@ def guest_invites(plan, lookups, clouds):
     home_cloud and addresses_are_upns (invited by home UPN when the home tenant is in the run, see
     invites_for). An address listed for several entries is invited once; listed with different user types
     or home clouds, it is refused (PairingError).
-    Returns {"guests": [...], "profiles": [...], "entries": [{home, emails, skipped}] (in plan order),
-    "problems": [...]}: profiles are guest_profile's `guests` for the people given a profile (by the address
-    they are invited with); problems name the people not invited because their home tenant did not look them up.
+    Returns {"guests": [...], "profiles": [...], "memberships": [...], "entries": [{home, emails, skipped}] (in
+    plan order), "problems": [...]}: profiles are guest_profile's `guests` for the people given a profile (by the
+    address they are invited with), memberships group_members' `groups` for the people given groups; problems
+    name the people not invited because their home tenant did not look them up.
     """
     guests, entries, problems, where, profiles = [], [], [], {}, {}
+    memberships = {}   # group (lower case) -> (group as first given, addresses invited)
     for entry in plan or []:
         label = entry["home"] or entry["home_cloud"]
         out = {"home": label, "emails": [], "skipped": []}
@@ -937,6 +957,10 @@ def guest_invites(plan, lookups, clouds):
             guest = dict(guest, home_cloud=cloud, addresses_are_upns=found["by_upn"])
             key = guest["email"].lower()
             profile = guest.pop("profile", None)
+            for group in guest.pop("groups", None) or []:
+                listed = memberships.setdefault(group.lower(), (group, []))[1]
+                if key not in [a.lower() for a in listed]:
+                    listed.append(guest["email"])
             if profile:
                 if key in profiles and profiles[key][1] != profile:
                     raise PairingError("entra_guests: %s is given two different profiles for this tenant (%r for %s, "
@@ -957,10 +981,11 @@ def guest_invites(plan, lookups, clouds):
                                                                    first_home, guest.get(option, default), label))
     ordered = [profiles[g["email"].lower()] for g in guests if g["email"].lower() in profiles]
     return {"guests": guests, "profiles": [dict(profile, email=email) for _label, profile, email in ordered],
+            "memberships": [{"group": group, "members": members} for group, members in memberships.values()],
             "entries": entries, "problems": problems}
 
 
-def guest_report(invites, result=None, profile_result=None):
+def guest_report(invites, result=None, profile_result=None, groups_result=None):
     """guests_report entries {home, invited, existing, skipped, profiled}, one per plan entry, from guest_invites'
     entries, the guest_invitation result and the guest_profile result (none, or skipped, when there was nobody
     to invite or no profile to set); profiled: the guests whose profile changed (or would, in check mode)."""
@@ -968,13 +993,18 @@ def guest_report(invites, result=None, profile_result=None):
         return dict((str(g.get("email")).lower(), g.get("action"))
                     for g in ((res or {}).get("guests") or []) if isinstance(g, dict))
     invited, profiled = actions(result), actions(profile_result)
+    joined = set()
+    for group in ((groups_result or {}).get("groups") or []):
+        if isinstance(group, dict):
+            joined.update(str(a).lower() for a in group.get("added") or [])
     report = []
     for entry in invites["entries"]:
         report.append({"home": entry["home"],
                        "invited": [a for a in entry["emails"] if invited.get(a.lower()) in ("invited", "reinvited")],
                        "existing": [a for a in entry["emails"] if invited.get(a.lower()) in ("exists", "updated")],
                        "skipped": list(entry["skipped"]),
-                       "profiled": [a for a in entry["emails"] if profiled.get(a.lower()) == "updated"]})
+                       "profiled": [a for a in entry["emails"] if profiled.get(a.lower()) == "updated"],
+                       "joined": [a for a in entry["emails"] if a.lower() in joined]})
     return report
 
 

@@ -22,6 +22,7 @@ MODULES = {
     "guest_info": {},
     "guest_profile": {"guests": [{"email": PAT, "given_name": "Pat", "show_in_address_list": True}]},
     "cross_tenant_access_info": {},
+    "group_members": {"groups": [{"group": "Partner engineers", "members": [PAT]}]},
 }
 # with an app that has no permission at all: case -> (module, arguments, the permission its first read needs)
 READS = {
@@ -35,6 +36,7 @@ READS = {
     "guest_info_emails": ("guest_info", {"emails": [PAT]}, "User.Read.All"),                   # $batch lookup
     "guest_profile": ("guest_profile", MODULES["guest_profile"], "User.Read.All"),             # $batch lookup (beta)
     "cross_tenant_access_info": ("cross_tenant_access_info", {}, "Policy.Read.All"),
+    "group_members": ("group_members", MODULES["group_members"], "GroupMember.Read.All"),        # $batch read
 }
 # with the read-only auditor app (Policy.Read.All, User.Read.All, ...): case -> (module, arguments, permission)
 WRITES = {

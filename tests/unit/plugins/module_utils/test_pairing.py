@@ -313,7 +313,8 @@ def test_guest_plan_for_one_resource():
     assert [(p["home"], p["home_in_run"], p["home_cloud"]) for p in plan] == [
         ("tailspin_gcch", True, None), (None, False, "usgov")]
     assert plan[0]["people"][1] == {
-        "email": "x@tailspin-defense.us", "display_name": "X", "user_type": None, "profile": None}
+        "email": "x@tailspin-defense.us", "display_name": "X", "user_type": None, "profile": None,
+        "groups": None}
     assert pairing.guest_plan(data, "northwind_dod", HOSTS) == []
 
 
@@ -528,13 +529,13 @@ def test_guest_invites_merges_every_home_into_one_list_with_per_guest_home_cloud
     assert out["problems"] == []
     result = {"guests": [{"email": "jordan.e@t.us", "action": "exists"}, {"email": "li@f.cn", "action": "invited"}]}
     assert pairing.guest_report(out, result) == [
-        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": ["ghost@t.us"], "profiled": []},
-        {"home": "china", "invited": ["li@f.cn"], "existing": [], "skipped": [], "profiled": []},
-        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": [], "profiled": []},
-        {"home": "northwind_dod", "invited": [], "existing": [], "skipped": [], "profiled": []}]
+        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": ["ghost@t.us"], "profiled": [], "joined": []},
+        {"home": "china", "invited": ["li@f.cn"], "existing": [], "skipped": [], "profiled": [], "joined": []},
+        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": [], "profiled": [], "joined": []},
+        {"home": "northwind_dod", "invited": [], "existing": [], "skipped": [], "profiled": [], "joined": []}]
     # nobody to invite: the invitation task is skipped
     assert pairing.guest_report(out, {"skipped": True})[1] == {"home": "china", "invited": [], "existing": [],
-                                                               "skipped": [], "profiled": []}
+                                                               "skipped": [], "profiled": [], "joined": []}
 
 
 def test_guest_invites_names_people_whose_home_did_not_look_them_up_and_refuses_conflicts():
@@ -669,3 +670,38 @@ def test_whether_guests_may_leave_needs_its_own_permission():
         "Policy.ReadWrite.ExternalIdentities (admin consent) to the app in this tenant"]
     assert pairing.required_permissions(external_collaboration=ext, writes=False, verify=False) == [
         "read whether guests may leave"]
+
+
+def test_guest_groups_become_memberships_by_the_invited_address():
+    people = [{"email": "jordan@t.us", "groups": ["Cross-cloud programme", " Partner engineers "]},
+              {"email": "sam@t.us", "groups": ["cross-cloud programme"]}]
+    data = [{"resource": "contoso", "home": "tailspin_gcch", "people": people},
+            {"resource": "contoso", "home_cloud": "usgov", "people": [{"email": "pat@w.gov", "groups": ["Partner engineers"]}]}]
+    assert pairing.guest_problems(data, HOSTS) == []
+    plan = pairing.guest_plan(data, "contoso", HOSTS)
+    lookups = {"tailspin_gcch": {"guests": [_found("jordan@t.us", "jordan.e@t.us"), _found("sam@t.us", "sam.r@t.us")],
+                                 "not_found": []}}
+    out = pairing.guest_invites(plan, lookups, {"tailspin_gcch": "usgov"})
+    # one entry per group (letter case aside, the first spelling), each person by the address invited
+    assert out["memberships"] == [
+        {"group": "Cross-cloud programme", "members": ["jordan.e@t.us", "sam.r@t.us"]},
+        {"group": "Partner engineers", "members": ["jordan.e@t.us", "pat@w.gov"]}]
+    assert all("groups" not in g for g in out["guests"])
+    joined = {"groups": [{"group": "Partner engineers", "added": ["pat@w.gov"]}]}
+    report = pairing.guest_report(out, {"guests": []}, None, joined)
+    assert [r["joined"] for r in report] == [[], ["pat@w.gov"]]
+
+
+@pytest.mark.parametrize("groups", [[], "Team", [""], [3]])
+def test_bad_groups_are_named_for_preflight(groups):
+    data = [{"resource": "contoso", "home": "tailspin_gcch", "people": [{"email": "j@t.us", "groups": groups}]}]
+    problems = pairing.guest_problems(data, HOSTS)
+    assert len(problems) == 1 and "entra_guests[0].people[0].groups must be a list of group" in problems[0]
+    assert "Fix:" in problems[0]
+
+
+def test_guest_groups_need_group_member_permissions():
+    needs = pairing.required_permissions(groups_guests=True, verify=False)
+    assert needs == ["read groups and their members", "add guests to groups"]
+    assert pairing.permission_problems("t", ["User.Read.All"], needs)[1].startswith(
+        "t: the app cannot add guests to groups. Fix: grant the application permission GroupMember.ReadWrite.All")
