@@ -32,6 +32,8 @@ DEFAULT_APP_ROLES = [
     "User.Invite.All",
     "User.ReadWrite.All",
     "GroupMember.ReadWrite.All",
+    "Organization.Read.All",
+    "LicenseAssignment.ReadWrite.All",
 ]
 
 _INITIALISERS = []

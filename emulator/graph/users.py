@@ -56,7 +56,8 @@ INVITE = ("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All")
 DEFAULT_SELECT = ("id", "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
                   "officeLocation", "preferredLanguage", "surname", "userPrincipalName")
 SELECT_ONLY = ("userType", "externalUserState", "externalUserStateChangeDateTime", "creationType", "identities",
-               "otherMails", "accountEnabled", "createdDateTime", "companyName", "usageLocation", "showInAddressList")
+               "otherMails", "accountEnabled", "createdDateTime", "companyName", "usageLocation", "showInAddressList",
+               "assignedLicenses")
 PATCHABLE = ("displayName", "userType", "mail", "otherMails", "accountEnabled", "givenName", "surname", "jobTitle",
              "companyName", "mobilePhone", "businessPhones", "usageLocation")
 BETA_PATCHABLE = PATCHABLE + ("showInAddressList",)
@@ -84,7 +85,7 @@ def _user(upn, display_name, mail=None, user_type="Member", creation_type=None, 
           other_mails=None):
     invited = creation_type == "Invitation"
     return {"id": new_id(), "businessPhones": [], "displayName": display_name, "givenName": None, "jobTitle": None,
-            "companyName": None, "usageLocation": None, "showInAddressList": not invited,
+            "companyName": None, "usageLocation": None, "showInAddressList": not invited, "assignedLicenses": [],
             "mail": mail, "mobilePhone": None, "officeLocation": None, "preferredLanguage": None, "surname": None,
             "userPrincipalName": upn, "userType": user_type, "externalUserState": state,
             "externalUserStateChangeDateTime": _now() if state else None, "creationType": creation_type,

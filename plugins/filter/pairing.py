@@ -152,7 +152,8 @@ def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, exte
         domain_lists=domain_lists and global_cloud, external_collaboration=external_collaboration,
         invites_guests=any(isinstance(g, dict) and g.get("resource") == host and g.get("people") for g in guests),
         resolves_guests=any(isinstance(g, dict) and g.get("home") == host for g in guests),
-        profiles_guests=_people_with(guests, host, "profile"), groups_guests=_people_with(guests, host, "groups"))
+        profiles_guests=_people_with(guests, host, "profile"), groups_guests=_people_with(guests, host, "groups"),
+        licenses_guests=_people_with(guests, host, "licenses"))
     problems = pairing.tenant_problems(host, cloud, dict(discovery or {}), catalogue, needs)
     if writes and policy_size:
         problems.extend(pairing.policy_size_problems(host, partnerships, compact)[1])
@@ -299,7 +300,7 @@ def run_summary(hosts, hostvars, check_mode=False, manual=True, pairs_var="prefl
         lines.append("Guests%s:" % (" (planned)" if check_mode else ""))
         for host, report in guests:
             words = (("invited", "invited"), ("existing", "already there"), ("skipped", "skipped, not found at home"),
-                     ("profiled", "profile set"), ("joined", "added to groups"))
+                     ("profiled", "profile set"), ("licensed", "licensed"), ("joined", "added to groups"))
             parts = ["%s %s" % (word, ", ".join(report[key])) for key, word in words if report.get(key)]
             lines.append("  %s <- %s: %s" % (host, report.get("home"), "; ".join(parts) or "nobody"))
     pairs = next((p for p in (_get(_get(hostvars, h, {}), pairs_var) for h in hosts) if p is not None), None)
@@ -434,7 +435,8 @@ def guest_work(data, hosts):
 
 
 def guest_outcomes(hosts, hostvars, work, lookup_var="guests_lookup", result_var="guests_invited",
-                   report_var="guests_report", profile_var="guests_profiled", groups_var="guests_joined"):
+                   report_var="guests_report", profile_var="guests_profiled", groups_var="guests_joined",
+                   licenses_var="guests_licensed"):
     """For every tenant at once, after the invitations: {host: {report, problems}}. The report is appended to
     the tenant's earlier report (report_var); each problem names the resource tenant first."""
     out = {}
@@ -449,15 +451,17 @@ def guest_outcomes(hosts, hostvars, work, lookup_var="guests_lookup", result_var
         result = _get(hv, result_var, {})
         profiled = _get(hv, profile_var, {})
         joined = _get(hv, groups_var, {})
+        licensed = _get(hv, licenses_var, {})
         out[host] = {"report": earlier + pairing.guest_report(invites, result if isinstance(result, Mapping) else {},
                                                               profiled if isinstance(profiled, Mapping) else {},
-                                                              joined if isinstance(joined, Mapping) else {}),
+                                                              joined if isinstance(joined, Mapping) else {},
+                                                              licensed if isinstance(licensed, Mapping) else {}),
                      "problems": ["%s: %s" % (host, p) for p in invites["problems"]]}
     return out
 
 
-def guest_report(invites, result=None, profile_result=None, groups_result=None):
-    return pairing.guest_report(invites, result, profile_result, groups_result)
+def guest_report(invites, result=None, profile_result=None, groups_result=None, licenses_result=None):
+    return pairing.guest_report(invites, result, profile_result, groups_result, licenses_result)
 
 
 class FilterModule(object):

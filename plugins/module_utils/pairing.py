@@ -230,12 +230,16 @@ CAPABILITIES = {
     "read groups and their members": ("GroupMember.Read.All", "Group.Read.All", "Directory.Read.All",
                                       "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
     "add guests to groups": ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
+    "read the tenant's licences": ("Organization.Read.All", "LicenseAssignment.Read.All", "Directory.Read.All",
+                                   "Organization.ReadWrite.All", "LicenseAssignment.ReadWrite.All",
+                                   "Directory.ReadWrite.All"),
+    "assign licences": ("LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"),
 }
 
 
 def required_permissions(has_partners=False, writes=True, verify=True, domain_lists=False,
                          external_collaboration=None, invites_guests=False, resolves_guests=False,
-                         profiles_guests=False, groups_guests=False):
+                         profiles_guests=False, groups_guests=False, licenses_guests=False):
     """The capabilities (CAPABILITIES keys) one tenant's app needs for what the run does there.
 
     writes=False is a check-mode run: reading is enough. domain_lists: the verify step reads the
@@ -280,6 +284,10 @@ def required_permissions(has_partners=False, writes=True, verify=True, domain_li
         need("read groups and their members")
         if writes:
             need("add guests to groups")
+    if licenses_guests:
+        need("read the tenant's licences")
+        if writes:
+            need("assign licences")
     return needs
 
 
@@ -738,7 +746,7 @@ def not_restored(external_collaboration, clouds_left=None):
 # ---- guests ---------------------------------------------------------------------------------------
 
 GUEST_KEYS = ("resource", "home", "home_cloud", "people")
-PERSON_KEYS = ("email", "display_name", "user_type", "profile", "groups")
+PERSON_KEYS = ("email", "display_name", "user_type", "profile", "groups", "licenses")
 
 
 def _profile_problems(where, profile):
@@ -800,15 +808,21 @@ def _guest_entries(data, hosts):
                                 "got %r" % (where, pindex, person))
                 continue
             person = dict((k, person.get(k)) for k in PERSON_KEYS)
-            if person["groups"] is not None:
-                groups = person["groups"]
-                if not isinstance(groups, list) or not groups or \
-                        not all(isinstance(g, str) and g.strip() for g in groups):
-                    problems.append("%s.people[%d].groups must be a list of group object IDs or display names, got "
-                                    "%r. Fix: list the groups (teams) this person joins, or leave groups out"
-                                    % (where, pindex, groups))
+            bad = False
+            for key, what in (("groups", "group object IDs or display names (the groups and teams this person "
+                                         "joins)"),
+                              ("licenses", "SKU part numbers such as POWER_BI_PRO (the licences this person gets)")):
+                names = person[key]
+                if names is None:
                     continue
-                person["groups"] = list(dict.fromkeys(g.strip() for g in groups))
+                if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+                    problems.append("%s.people[%d].%s must be a list of %s, got %r. Fix: list them, or leave %s out"
+                                    % (where, pindex, key, what, names, key))
+                    bad = True
+                    continue
+                person[key] = list(dict.fromkeys(n.strip() for n in names))
+            if bad:
+                continue
             if person["profile"] is not None:
                 bad, person["profile"] = _profile_problems("%s.people[%d].profile" % (where, pindex),
                                                            person["profile"])
@@ -902,6 +916,8 @@ def invites_for(entry, lookup=None):
             guest["profile"] = dict(person["profile"])
         if person.get("groups"):
             guest["groups"] = list(person["groups"])
+        if person.get("licenses"):
+            guest["licenses"] = list(person["licenses"])
         guests.append(dict((k, v) for k, v in guest.items() if v is not None))
     return {"guests": guests, "skipped": skipped, "by_upn": lookup is not None}
 
@@ -928,6 +944,7 @@ def guest_invites(plan, lookups, clouds):
     """
     guests, entries, problems, where, profiles = [], [], [], {}, {}
     memberships = {}   # group (lower case) -> (group as first given, addresses invited)
+    licences = {}      # address invited (lower case) -> (address, SKU names)
     for entry in plan or []:
         label = entry["home"] or entry["home_cloud"]
         out = {"home": label, "emails": [], "skipped": []}
@@ -957,6 +974,10 @@ def guest_invites(plan, lookups, clouds):
             guest = dict(guest, home_cloud=cloud, addresses_are_upns=found["by_upn"])
             key = guest["email"].lower()
             profile = guest.pop("profile", None)
+            for name in guest.pop("licenses", None) or []:
+                mine = licences.setdefault(key, (guest["email"], []))[1]
+                if name.lower() not in [n.lower() for n in mine]:
+                    mine.append(name)
             for group in guest.pop("groups", None) or []:
                 listed = memberships.setdefault(group.lower(), (group, []))[1]
                 if key not in [a.lower() for a in listed]:
@@ -982,10 +1003,11 @@ def guest_invites(plan, lookups, clouds):
     ordered = [profiles[g["email"].lower()] for g in guests if g["email"].lower() in profiles]
     return {"guests": guests, "profiles": [dict(profile, email=email) for _label, profile, email in ordered],
             "memberships": [{"group": group, "members": members} for group, members in memberships.values()],
+            "licenses": [{"user": user, "licenses": names} for user, names in licences.values()],
             "entries": entries, "problems": problems}
 
 
-def guest_report(invites, result=None, profile_result=None, groups_result=None):
+def guest_report(invites, result=None, profile_result=None, groups_result=None, licenses_result=None):
     """guests_report entries {home, invited, existing, skipped, profiled}, one per plan entry, from guest_invites'
     entries, the guest_invitation result and the guest_profile result (none, or skipped, when there was nobody
     to invite or no profile to set); profiled: the guests whose profile changed (or would, in check mode)."""
@@ -997,6 +1019,8 @@ def guest_report(invites, result=None, profile_result=None, groups_result=None):
     for group in ((groups_result or {}).get("groups") or []):
         if isinstance(group, dict):
             joined.update(str(a).lower() for a in group.get("added") or [])
+    licensed = set(str(a.get("user")).lower() for a in ((licenses_result or {}).get("assignments") or [])
+                   if isinstance(a, dict) and a.get("added"))
     report = []
     for entry in invites["entries"]:
         report.append({"home": entry["home"],
@@ -1004,7 +1028,8 @@ def guest_report(invites, result=None, profile_result=None, groups_result=None):
                        "existing": [a for a in entry["emails"] if invited.get(a.lower()) in ("exists", "updated")],
                        "skipped": list(entry["skipped"]),
                        "profiled": [a for a in entry["emails"] if profiled.get(a.lower()) == "updated"],
-                       "joined": [a for a in entry["emails"] if a.lower() in joined]})
+                       "joined": [a for a in entry["emails"] if a.lower() in joined],
+                       "licensed": [a for a in entry["emails"] if a.lower() in licensed]})
     return report
 
 

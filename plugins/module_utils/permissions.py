@@ -23,6 +23,7 @@ DOMAIN_LIST = ("Policy.ReadWrite.B2BManagementPolicy",)
 DOMAIN_LIST_READ = ("Policy.ReadWrite.B2BManagementPolicy", "Policy.Read.B2BManagementPolicy")
 INVITE = ("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All")
 USER_WRITE = ("User.ReadWrite.All", "Directory.ReadWrite.All")
+LICENSE_ASSIGNMENT = ("LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All")
 GROUP_MEMBERS = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
 
 # The domain list is read before it is written; a user told only about the write would meet the read's

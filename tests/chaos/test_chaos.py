@@ -41,8 +41,12 @@ def _strip(value):
 def tenant_state(emulator, name):
     """A tenant's whole stored state, comparable across runs: users keyed by UPN, volatile fields dropped."""
     data = emulator.state(name)["data"]
-    out = dict((k, _strip(v)) for k, v in data.items() if k != "users")
+    out = dict((k, _strip(v)) for k, v in data.items() if k not in ("users", "groups"))
     out["users"] = dict((u["userPrincipalName"], _strip(u)) for u in data.get("users", {}).values())
+    # group members are user IDs, new on each run: compared by UPN
+    upn = dict((uid, u["userPrincipalName"]) for uid, u in data.get("users", {}).items())
+    out["groups"] = dict((gid, dict(_strip(g), members=sorted(upn.get(m, m) for m in g["members"])))
+                         for gid, g in data.get("groups", {}).items())
     return out
 
 

@@ -51,11 +51,12 @@ def test_guests_role_looks_up_at_each_home_in_parallel_and_invites_once_per_reso
     run = run_playbook(_guests_role(), inventory=DEMO, env=env, extra_vars={"entra_guests": guests})
     result, report = check_layout(run)
     assert report == [
-        {"home": "tailspin_gcch", "invited": ["jordan.ellis@tailspin-defense.us"], "existing": [], "skipped": [], "profiled": [], "joined": []},
-        {"home": "fabrikam_cn", "invited": ["li.wei@fabrikam.cn"], "existing": [], "skipped": ["nobody@fabrikam.cn"], "profiled": [], "joined": []},
-        {"home": "northwind_dod", "invited": ["sam.rivera@northwind.mil"], "existing": [], "skipped": [], "profiled": [], "joined": []},
-        {"home": "usgov", "invited": ["pat.kim@woodgrove.gov"], "existing": [], "skipped": [], "profiled": [], "joined": []},
-        {"home": "tailspin_gcch", "invited": ["jordan.ellis@tailspin-defense.us"], "existing": [], "skipped": [], "profiled": [], "joined": []}]
+        {"home": "tailspin_gcch", "invited": ["jordan.ellis@tailspin-defense.us"], "existing": [], "skipped": [], "profiled": [], "joined": [], "licensed": []},
+        {"home": "fabrikam_cn", "invited": ["li.wei@fabrikam.cn"], "existing": [], "skipped": ["nobody@fabrikam.cn"],
+         "profiled": [], "joined": [], "licensed": []},
+        {"home": "northwind_dod", "invited": ["sam.rivera@northwind.mil"], "existing": [], "skipped": [], "profiled": [], "joined": [], "licensed": []},
+        {"home": "usgov", "invited": ["pat.kim@woodgrove.gov"], "existing": [], "skipped": [], "profiled": [], "joined": [], "licensed": []},
+        {"home": "tailspin_gcch", "invited": ["jordan.ellis@tailspin-defense.us"], "existing": [], "skipped": [], "profiled": [], "joined": [], "licensed": []}]
     assert _guests(emulator) == ["jordan.ellis@tailspin-defense.us", "li.wei@fabrikam.cn", "pat.kim@woodgrove.gov",
                                  "sam.rivera@northwind.mil"]
     # people found at home were invited by UPN, the outsider as given (and warned about)

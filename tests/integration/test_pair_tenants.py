@@ -158,7 +158,10 @@ def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(paired, emulato
             jordan["showInAddressList"]) == ("Jordan", "Ellis", "Tailspin Defense", "US", True)
     assert all(u["givenName"] is None and u["showInAddressList"] is False for u in guests if u is not jordan)
     assert "contoso <- tailspin_gcch: invited jordan.ellis@tailspin-defense.us; profile set " \
-           "jordan.ellis@tailspin-defense.us; added to groups jordan.ellis@tailspin-defense.us" in summary
+           "jordan.ellis@tailspin-defense.us; licensed jordan.ellis@tailspin-defense.us; added to groups " \
+           "jordan.ellis@tailspin-defense.us" in summary
+    # contoso's own Power BI Pro licence, given after his usage location was set
+    assert [lic["skuId"] for lic in jordan["assignedLicenses"]] == ["f8a1db68-be16-40ed-86d5-cb42ce701560"]
     # and he is in the programme's team, nobody else
     data = emulator.state("contoso")["data"]
     team = [g for g in data["groups"].values() if g["displayName"] == "Cross-cloud programme"][0]

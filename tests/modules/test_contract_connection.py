@@ -23,6 +23,7 @@ MODULES = {
     "guest_profile": {"guests": [{"email": PAT, "given_name": "Pat", "show_in_address_list": True}]},
     "cross_tenant_access_info": {},
     "group_members": {"groups": [{"group": "Partner engineers", "members": [PAT]}]},
+    "guest_licenses": {"assignments": [{"user": PAT, "licenses": ["POWER_BI_PRO"]}]},
 }
 # with an app that has no permission at all: case -> (module, arguments, the permission its first read needs)
 READS = {
@@ -37,6 +38,7 @@ READS = {
     "guest_profile": ("guest_profile", MODULES["guest_profile"], "User.Read.All"),             # $batch lookup (beta)
     "cross_tenant_access_info": ("cross_tenant_access_info", {}, "Policy.Read.All"),
     "group_members": ("group_members", MODULES["group_members"], "GroupMember.Read.All"),        # $batch read
+    "guest_licenses": ("guest_licenses", MODULES["guest_licenses"], "Organization.Read.All"),    # subscriptions
 }
 # with the read-only auditor app (Policy.Read.All, User.Read.All, ...): case -> (module, arguments, permission)
 WRITES = {

@@ -32,8 +32,8 @@ def test_guest_invites_reads_each_homes_lookup_and_cloud_from_hostvars():
     assert out["guests"] == [{"email": "jordan.e@t.us", "home_cloud": "usgov", "addresses_are_upns": True}]
     assert out["problems"] == []
     assert f.guest_report(out, {"guests": [{"email": "jordan.e@t.us", "action": "invited"}]}) == [
-        {"home": "tailspin_gcch", "invited": ["jordan.e@t.us"], "existing": [], "skipped": [], "profiled": [], "joined": []},
-        {"home": "fabrikam_cn", "invited": [], "existing": [], "skipped": ["li@f.cn"], "profiled": [], "joined": []}]
+        {"home": "tailspin_gcch", "invited": ["jordan.e@t.us"], "existing": [], "skipped": [], "profiled": [], "joined": [], "licensed": []},
+        {"home": "fabrikam_cn", "invited": [], "existing": [], "skipped": ["li@f.cn"], "profiled": [], "joined": [], "licensed": []}]
     # another variable name; a home without the variable (it failed before its lookup)
     hostvars["tailspin_gcch"]["mine"] = hostvars["tailspin_gcch"].pop("guests_lookup")
     out = f.guest_invites(plan, hostvars, "mine")
@@ -67,8 +67,8 @@ def test_guest_outcomes_reports_each_tenant_appends_to_its_earlier_report_and_na
                 "contoso": {"guests_invited": {"guests": [{"email": "jordan.e@t.us", "action": "exists"}]}}}
     out = f.guest_outcomes(HOSTS, hostvars, work)
     assert out["contoso"] == {
-        "report": [{"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": [], "profiled": [], "joined": []},
-                   {"home": "fabrikam_cn", "invited": [], "existing": [], "skipped": [], "profiled": [], "joined": []}],
+        "report": [{"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": [], "profiled": [], "joined": [], "licensed": []},
+                   {"home": "fabrikam_cn", "invited": [], "existing": [], "skipped": [], "profiled": [], "joined": [], "licensed": []}],
         "problems": ["contoso: fabrikam_cn did not look up li@f.cn (it failed earlier in this run): not invited"]}
     assert out["tailspin_gcch"]["report"][0] == earlier and len(out["tailspin_gcch"]["problems"]) == 1
     assert out["fabrikam_cn"] == {"report": [], "problems": []}     # resource of nobody

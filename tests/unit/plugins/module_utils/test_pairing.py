@@ -314,7 +314,7 @@ def test_guest_plan_for_one_resource():
         ("tailspin_gcch", True, None), (None, False, "usgov")]
     assert plan[0]["people"][1] == {
         "email": "x@tailspin-defense.us", "display_name": "X", "user_type": None, "profile": None,
-        "groups": None}
+        "groups": None, "licenses": None}
     assert pairing.guest_plan(data, "northwind_dod", HOSTS) == []
 
 
@@ -529,13 +529,13 @@ def test_guest_invites_merges_every_home_into_one_list_with_per_guest_home_cloud
     assert out["problems"] == []
     result = {"guests": [{"email": "jordan.e@t.us", "action": "exists"}, {"email": "li@f.cn", "action": "invited"}]}
     assert pairing.guest_report(out, result) == [
-        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": ["ghost@t.us"], "profiled": [], "joined": []},
-        {"home": "china", "invited": ["li@f.cn"], "existing": [], "skipped": [], "profiled": [], "joined": []},
-        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": [], "profiled": [], "joined": []},
-        {"home": "northwind_dod", "invited": [], "existing": [], "skipped": [], "profiled": [], "joined": []}]
+        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": ["ghost@t.us"], "profiled": [], "joined": [], "licensed": []},
+        {"home": "china", "invited": ["li@f.cn"], "existing": [], "skipped": [], "profiled": [], "joined": [], "licensed": []},
+        {"home": "tailspin_gcch", "invited": [], "existing": ["jordan.e@t.us"], "skipped": [], "profiled": [], "joined": [], "licensed": []},
+        {"home": "northwind_dod", "invited": [], "existing": [], "skipped": [], "profiled": [], "joined": [], "licensed": []}]
     # nobody to invite: the invitation task is skipped
     assert pairing.guest_report(out, {"skipped": True})[1] == {"home": "china", "invited": [], "existing": [],
-                                                               "skipped": [], "profiled": [], "joined": []}
+                                                               "skipped": [], "profiled": [], "joined": [], "licensed": []}
 
 
 def test_guest_invites_names_people_whose_home_did_not_look_them_up_and_refuses_conflicts():
@@ -692,16 +692,34 @@ def test_guest_groups_become_memberships_by_the_invited_address():
     assert [r["joined"] for r in report] == [[], ["pat@w.gov"]]
 
 
-@pytest.mark.parametrize("groups", [[], "Team", [""], [3]])
-def test_bad_groups_are_named_for_preflight(groups):
-    data = [{"resource": "contoso", "home": "tailspin_gcch", "people": [{"email": "j@t.us", "groups": groups}]}]
+@pytest.mark.parametrize("key", ["groups", "licenses"])
+@pytest.mark.parametrize("names", [[], "Team", [""], [3]])
+def test_bad_groups_and_licences_are_named_for_preflight(key, names):
+    data = [{"resource": "contoso", "home": "tailspin_gcch", "people": [{"email": "j@t.us", key: names}]}]
     problems = pairing.guest_problems(data, HOSTS)
-    assert len(problems) == 1 and "entra_guests[0].people[0].groups must be a list of group" in problems[0]
+    assert len(problems) == 1 and "entra_guests[0].people[0].%s must be a list of " % key in problems[0]
     assert "Fix:" in problems[0]
+
+
+def test_guest_licences_by_the_invited_address():
+    people = [{"email": "jordan@t.us", "licenses": ["POWER_BI_PRO"]},
+              {"email": "JORDAN@t.us", "licenses": ["power_bi_pro", "VISIO"]}]
+    plan = pairing.guest_plan([{"resource": "contoso", "home": "tailspin_gcch", "people": people[:1]},
+                               {"resource": "contoso", "home": "tailspin_gcch", "people": people[1:]}], "contoso", HOSTS)
+    lookups = {"tailspin_gcch": {"guests": [_found("jordan@t.us", "jordan.e@t.us")], "not_found": []}}
+    out = pairing.guest_invites(plan, lookups, {"tailspin_gcch": "usgov"})
+    assert out["licenses"] == [{"user": "jordan.e@t.us", "licenses": ["POWER_BI_PRO", "VISIO"]}]
+    report = pairing.guest_report(out, {"guests": []}, None, None,
+                                  {"assignments": [{"user": "jordan.e@t.us", "added": ["VISIO"]}]})
+    assert [r["licensed"] for r in report] == [["jordan.e@t.us"], ["jordan.e@t.us"]]
 
 
 def test_guest_groups_need_group_member_permissions():
     needs = pairing.required_permissions(groups_guests=True, verify=False)
     assert needs == ["read groups and their members", "add guests to groups"]
+    licence_needs = pairing.required_permissions(licenses_guests=True, verify=False)
+    assert licence_needs == ["read the tenant's licences", "assign licences"]
+    assert pairing.required_permissions(licenses_guests=True, verify=False, writes=False) == [
+        "read the tenant's licences"]
     assert pairing.permission_problems("t", ["User.Read.All"], needs)[1].startswith(
         "t: the app cannot add guests to groups. Fix: grant the application permission GroupMember.ReadWrite.All")
