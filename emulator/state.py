@@ -34,6 +34,7 @@ DEFAULT_APP_ROLES = [
     "GroupMember.ReadWrite.All",
     "Organization.Read.All",
     "LicenseAssignment.ReadWrite.All",
+    "Policy.ReadWrite.ConditionalAccess",
 ]
 
 _INITIALISERS = []

@@ -219,8 +219,8 @@ class Ctx:
     def replicated(self, kind, object_id):
         return self.state.replicated(self.tenant, kind, object_id)
 
-    def rate_limit(self, name, limit, window_seconds):
-        self.emulator.rate_limiter.hit((self.tenant.id, name), limit, window_seconds)
+    def rate_limit(self, name, limit, window_seconds, retry_after=True):
+        self.emulator.rate_limiter.hit((self.tenant.id, name), limit, window_seconds, retry_after)
 
 
 class RateLimiter:
@@ -229,7 +229,7 @@ class RateLimiter:
     def __init__(self):
         self.windows = collections.defaultdict(collections.deque)
 
-    def hit(self, key, limit, window):
+    def hit(self, key, limit, window, retry_after=True):
         now = time.monotonic()
         q = self.windows[key]
         while q and now - q[0] >= window:
@@ -238,7 +238,7 @@ class RateLimiter:
             retry = max(1, int(window - (now - q[0])) + 1)
             raise GraphError(429, "TooManyRequests",
                              "Too many requests. The application has exceeded the allowed request rate.",
-                             {"Retry-After": str(retry)})
+                             {"Retry-After": str(retry)} if retry_after else {})
         q.append(now)
 
     def clear(self):

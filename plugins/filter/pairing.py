@@ -138,7 +138,8 @@ def _people_with(guests, host, key):
 
 
 def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, external_collaboration=None,
-                    writes=True, verify=True, domain_lists=False, clouds_file=None, compact=True, policy_size=True):
+                    writes=True, verify=True, domain_lists=False, clouds_file=None, compact=True, policy_size=True,
+                    conditional_access=None):
     """Problems of one tenant from its tenant_info result and what the run will do there."""
     catalogue = _catalogue(clouds_file)
     entries, _problems = pairing.declared_pairs(partnerships)
@@ -153,7 +154,7 @@ def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, exte
         invites_guests=any(isinstance(g, dict) and g.get("resource") == host and g.get("people") for g in guests),
         resolves_guests=any(isinstance(g, dict) and g.get("home") == host for g in guests),
         profiles_guests=_people_with(guests, host, "profile"), groups_guests=_people_with(guests, host, "groups"),
-        licenses_guests=_people_with(guests, host, "licenses"))
+        licenses_guests=_people_with(guests, host, "licenses"), conditional_access=bool(conditional_access))
     problems = pairing.tenant_problems(host, cloud, dict(discovery or {}), catalogue, needs)
     if writes and policy_size:
         problems.extend(pairing.policy_size_problems(host, partnerships, compact)[1])
@@ -183,6 +184,7 @@ def tenant_records(hosts, hostvars, partnerships=None, guests=True, writes=True,
             problems = tenant_problems(found, host, _get(hv, "cloud", "global"), partnerships=partnerships,
                                        guests=_get(hv, "entra_guests", []) if guests else [],
                                        external_collaboration=_get(hv, "entra_external_collaboration"),
+                                       conditional_access=_get(hv, "entra_conditional_access"),
                                        writes=writes, verify=verify, domain_lists=domain_lists,
                                        clouds_file=clouds_file, compact=compact, policy_size=policy_size)
         out[host] = {"tenant": tenant, "problems": problems}

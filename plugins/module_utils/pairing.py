@@ -234,12 +234,15 @@ CAPABILITIES = {
                                    "Organization.ReadWrite.All", "LicenseAssignment.ReadWrite.All",
                                    "Directory.ReadWrite.All"),
     "assign licences": ("LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"),
+    "read Conditional Access policies": ("Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"),
+    "change Conditional Access policies": ("Policy.ReadWrite.ConditionalAccess",),
 }
 
 
 def required_permissions(has_partners=False, writes=True, verify=True, domain_lists=False,
                          external_collaboration=None, invites_guests=False, resolves_guests=False,
-                         profiles_guests=False, groups_guests=False, licenses_guests=False):
+                         profiles_guests=False, groups_guests=False, licenses_guests=False,
+                         conditional_access=False):
     """The capabilities (CAPABILITIES keys) one tenant's app needs for what the run does there.
 
     writes=False is a check-mode run: reading is enough. domain_lists: the verify step reads the
@@ -284,6 +287,10 @@ def required_permissions(has_partners=False, writes=True, verify=True, domain_li
         need("read groups and their members")
         if writes:
             need("add guests to groups")
+    if conditional_access and has_partners:
+        need("read Conditional Access policies")
+        if writes:
+            need("change Conditional Access policies")
     if licenses_guests:
         need("read the tenant's licences")
         if writes:

@@ -24,6 +24,7 @@ DOMAIN_LIST_READ = ("Policy.ReadWrite.B2BManagementPolicy", "Policy.Read.B2BMana
 INVITE = ("User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All")
 USER_WRITE = ("User.ReadWrite.All", "Directory.ReadWrite.All")
 LICENSE_ASSIGNMENT = ("LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All")
+CONDITIONAL_ACCESS = ("Policy.ReadWrite.ConditionalAccess",)
 GROUP_MEMBERS = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
 
 # The domain list is read before it is written; a user told only about the write would meet the read's

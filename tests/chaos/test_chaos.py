@@ -41,7 +41,9 @@ def _strip(value):
 def tenant_state(emulator, name):
     """A tenant's whole stored state, comparable across runs: users keyed by UPN, volatile fields dropped."""
     data = emulator.state(name)["data"]
-    out = dict((k, _strip(v)) for k, v in data.items() if k not in ("users", "groups"))
+    out = dict((k, _strip(v)) for k, v in data.items() if k not in ("users", "groups", "ca_policies"))
+    # Conditional Access policies have new IDs on each run: compared by display name (a second one would show)
+    out["ca_policies"] = sorted((p["displayName"], repr(_strip(p))) for p in data.get("ca_policies", {}).values())
     out["users"] = dict((u["userPrincipalName"], _strip(u)) for u in data.get("users", {}).values())
     # group members are user IDs, new on each run: compared by UPN
     upn = dict((uid, u["userPrincipalName"]) for uid, u in data.get("users", {}).items())

@@ -160,6 +160,12 @@ def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(paired, emulato
     assert "contoso <- tailspin_gcch: invited jordan.ellis@tailspin-defense.us; profile set " \
            "jordan.ellis@tailspin-defense.us; licensed jordan.ellis@tailspin-defense.us; added to groups " \
            "jordan.ellis@tailspin-defense.us" in summary
+    # the hub's Conditional Access policy covers its three partners' guests, in report-only
+    (policy,) = emulator.state("contoso")["data"]["ca_policies"].values()
+    assert policy["displayName"] == "Partner guests: MFA" and policy["state"] == "enabledForReportingButNotEnforced"
+    assert sorted(policy["conditions"]["users"]["includeGuestsOrExternalUsers"]["externalTenants"]["members"]) == \
+        sorted(emulator.tenant(t)["id"] for t in ("fabrikam_cn", "tailspin_gcch", "northwind_dod"))
+    assert all(emulator.state(t)["data"]["ca_policies"] == {} for t in TENANTS if t != "contoso")
     # contoso's own Power BI Pro licence, given after his usage location was set
     assert [lic["skuId"] for lic in jordan["assignedLicenses"]] == ["f8a1db68-be16-40ed-86d5-cb42ce701560"]
     # and he is in the programme's team, nobody else

@@ -24,6 +24,7 @@ MODULES = {
     "cross_tenant_access_info": {},
     "group_members": {"groups": [{"group": "Partner engineers", "members": [PAT]}]},
     "guest_licenses": {"assignments": [{"user": PAT, "licenses": ["POWER_BI_PRO"]}]},
+    "conditional_access": {"display_name": "Partner guests: MFA", "partners": [WOODGROVE]},
 }
 # with an app that has no permission at all: case -> (module, arguments, the permission its first read needs)
 READS = {
@@ -39,6 +40,7 @@ READS = {
     "cross_tenant_access_info": ("cross_tenant_access_info", {}, "Policy.Read.All"),
     "group_members": ("group_members", MODULES["group_members"], "GroupMember.Read.All"),        # $batch read
     "guest_licenses": ("guest_licenses", MODULES["guest_licenses"], "Organization.Read.All"),    # subscriptions
+    "conditional_access": ("conditional_access", MODULES["conditional_access"], "Policy.Read.All"),
 }
 # with the read-only auditor app (Policy.Read.All, User.Read.All, ...): case -> (module, arguments, permission)
 WRITES = {
@@ -56,6 +58,7 @@ WRITES = {
     "guest_update": ("guest_invitation", {"guests": [{"email": PAT, "user_type": "Member"}]}, "User.ReadWrite.All"),
     "guest_remove": ("guest_invitation", {"guests": [{"email": PAT}], "state": "absent"}, "User.ReadWrite.All"),
     "guest_profile": ("guest_profile", MODULES["guest_profile"], "User.ReadWrite.All"),
+    "conditional_access": ("conditional_access", MODULES["conditional_access"], "Policy.ReadWrite.ConditionalAccess"),
 }
 # case -> the write it would have sent
 WRITE_ROUTES = {
@@ -70,6 +73,7 @@ WRITE_ROUTES = {
     "guest_update": ("PATCH", "v1.0", "/users/some-id"),
     "guest_remove": ("DELETE", "v1.0", "/users/some-id"),
     "guest_profile": ("PATCH", "beta", "/users/some-id"),
+    "conditional_access": ("POST", "v1.0", "/identity/conditionalAccess/policies"),
 }
 # long and unlike anything else in the output: Ansible masks no_log values wherever they appear
 WRONG_SECRET = "Wr0ng-Contract-Secret-7c1e4b9a-3f2d-4e8a-9b6c-d5a0f1e2c3b4-not-the-real-one"

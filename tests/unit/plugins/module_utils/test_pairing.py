@@ -661,6 +661,15 @@ def test_manual_steps_same_cloud_pair_has_no_teams_step_and_unknown_cloud_gets_a
     assert "<the Exchange Online calendar service of b's cloud>" in out[0]["steps"][0]["step"]
 
 
+def test_a_conditional_access_policy_needs_its_permission_where_the_tenant_has_partners():
+    needs = pairing.required_permissions(has_partners=True, conditional_access=True, verify=False)
+    assert needs[-2:] == ["read Conditional Access policies", "change Conditional Access policies"]
+    assert "change Conditional Access policies" not in pairing.required_permissions(
+        has_partners=False, conditional_access=True, verify=False)
+    assert "change Conditional Access policies" not in pairing.required_permissions(
+        has_partners=True, conditional_access=True, writes=False, verify=False)
+
+
 def test_whether_guests_may_leave_needs_its_own_permission():
     ext = {"allow_external_identities_to_leave": False}
     needs = pairing.required_permissions(external_collaboration=ext, verify=False)
