@@ -553,6 +553,29 @@ class GraphClient:
             out.append(entry)
         return out
 
+    def batch_until_settled(self, requests_, unsettled, what, api="v1.0"):
+        """batch(), then the items unsettled(request, answer) says are not done yet - a 404 from a replica that
+        has not seen an object created moments ago, a write whose outcome is unknown - sent again after each
+        replication wait, within replication_wait. Answers in request order (the last ones for items still
+        unsettled at the end)."""
+        answers = self.batch(requests_, api=api)
+        asked = [0]
+
+        def pending():
+            return [k for k, answer in enumerate(answers) if unsettled(requests_[k], answer)]
+
+        def resend():
+            asked[0] += 1
+            if asked[0] > 1:   # the first call comes before any wait, right after the answers
+                again = pending()
+                for k, answer in zip(again, self.batch([requests_[k] for k in again], api=api)):
+                    answers[k] = answer
+            return None if pending() else True
+
+        if pending():
+            self.await_replication(resend, what)
+        return answers
+
     def batch_error(self, request, answer, permission=None):
         """A GraphError for one failed $batch item; a 403 names `permission` (items carry none of their own)."""
         body = answer.get("body") or {}

@@ -175,27 +175,10 @@ def plan(entries, groups, found, current, absent, graph_url):
     return results, requests_
 
 
-def send(client, requests_):
-    """client.batch, with adds answered 404 (a new guest not replicated yet) sent again while Entra replicates, and
-    writes whose outcome is unknown sent again (a repeated add or removal is answered as already done)."""
-    answers = client.batch(requests_)
-    asked = [0]
-
-    def pending():
-        return [k for k, a in enumerate(answers) if a.get("outcome_unknown")
-                or (requests_[k]["method"] == "POST" and a["status"] == 404)]
-
-    def resend():
-        asked[0] += 1
-        if asked[0] > 1:   # the first call comes before any wait
-            again = pending()
-            for k, answer in zip(again, client.batch([requests_[k] for k in again])):
-                answers[k] = answer
-        return None if pending() else True
-
-    if pending():
-        client.await_replication(resend, "POST /groups/{id}/members/$ref (people added moments ago)")
-    return answers
+def unsettled(request, answer):
+    """An add answered 404 (a new guest not replicated yet), or a write whose outcome is unknown: sent again (a
+    repeated add or removal is answered as already done)."""
+    return bool(answer.get("outcome_unknown")) or (request["method"] == "POST" and answer["status"] == 404)
 
 
 def main():
@@ -231,7 +214,8 @@ def main():
             module.require_permissions([("changing the members of %s" % ", ".join(sorted(set(
                 out["group"] for out, _a, _r in writes))), pm.GROUP_MEMBERS)], changed=False, groups=results)
         if requests_ and not module.check_mode:
-            answers = send(client, requests_)
+            answers = client.batch_until_settled(requests_, unsettled,
+                                                 "POST /groups/{id}/members/$ref (people added moments ago)")
             for (out, address, _r), req, answer in zip(writes, requests_, answers):
                 if not gr.done(req, answer):
                     key = "removed" if req["method"] == "DELETE" else "added"

@@ -194,25 +194,6 @@ def plan(guests, found):
     return entries, requests_, missing, members
 
 
-def send(client, requests_, api):
-    """client.batch, with PATCHes answered 404 sent again while Entra replicates: a guest invited moments ago
-    may be found by one replica and not yet known to the one that takes the write."""
-    answers = client.batch(requests_, api=api)
-    asked = [0]
-
-    def resend():
-        asked[0] += 1
-        if asked[0] > 1:   # the first call comes before any wait, and the 404s were just answered
-            lost = [k for k, answer in enumerate(answers) if answer["status"] == 404]
-            for k, answer in zip(lost, client.batch([requests_[k] for k in lost], api=api)):
-                answers[k] = answer
-        return None if any(answer["status"] == 404 for answer in answers) else True
-
-    if any(answer["status"] == 404 for answer in answers):
-        client.await_replication(resend, "PATCH /users (guests invited moments ago)")
-    return answers
-
-
 def main():
     module = EntraModule(argument_spec=dict(
         guests=dict(type="list", elements="dict", required=True, options=GUEST_SPEC)))
@@ -239,7 +220,10 @@ def main():
             module.require_permissions([("changing the profile of %s" % ", ".join(e["email"] for e, _r in requests_),
                                          pm.USER_WRITE)], changed=False, guests=entries)
         if requests_ and not module.check_mode:
-            answers = send(client, [req for _entry, req in requests_], api)
+            # a guest invited moments ago may be found by one replica and not yet known to the one taking the write
+            answers = client.batch_until_settled([req for _entry, req in requests_],
+                                                 lambda _req, answer: answer["status"] == 404,
+                                                 "PATCH /users (guests invited moments ago)", api=api)
             for (entry, req), answer in zip(requests_, answers):
                 if answer["status"] >= 300 or answer["status"] == 0:
                     entry["changed"] = False

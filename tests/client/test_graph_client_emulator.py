@@ -157,3 +157,15 @@ def test_people_looked_up_five_per_filter(emulator, client_for):
     log = _graph_log(emulator)
     assert [e["path"].rsplit("/", 1)[-1] for e in log if not e["batch_item"]] == ["$batch"]
     assert len([e for e in log if e["batch_item"]]) == 2
+
+
+def test_batch_until_settled_sends_again_what_a_stale_replica_answered(emulator, client_for):
+    emulator.faults({"host": "graph", "path": "crossTenantAccessPolicy/default$", "status": 404, "times": 2})
+    client = client_for("contoso")
+    requests_ = [{"method": "GET", "url": "/" + CTAP}, {"method": "GET", "url": "/" + CTAP + "/default"}]
+    answers = client.batch_until_settled(requests_, lambda _req, answer: answer["status"] == 404, "GET default")
+    assert [a["status"] for a in answers] == [200, 200]
+    items = [(e["path"].rsplit("/", 1)[-1], e["status"]) for e in _graph_log(emulator) if e["batch_item"]]
+    # only the unsettled item is sent again, once per replication wait
+    assert items == [("crossTenantAccessPolicy", 200), ("default", 404), ("default", 404), ("default", 200)]
+    assert len(client.sleeps) == 2
