@@ -271,8 +271,8 @@ def manual_steps(pairs, hostvars, tenant_var="preflight_tenant", clouds_file=Non
     tenants = {}
     for pair in pairs or []:
         for host in pair.get("tenants") or []:
-            found = _get(_get(hostvars, host, {}), tenant_var, {}) or {}
             hv = _get(hostvars, host, {})
+            found = _get(hv, tenant_var, {}) or {}
             tenants[host] = {"tenant_id": _get(found, "tenant_id") or _get(hv, "tenant_id"),
                              "cloud": _get(found, "cloud") or _get(hv, "cloud"),
                              "default_domain": _get(found, "default_domain")}
@@ -450,14 +450,10 @@ def guest_outcomes(hosts, hostvars, work, lookup_var="guests_lookup", result_var
             out[host] = {"report": earlier, "problems": []}
             continue
         invites = guest_invites(plan, hostvars, lookup_var)
-        result = _get(hv, result_var, {})
-        profiled = _get(hv, profile_var, {})
-        joined = _get(hv, groups_var, {})
-        licensed = _get(hv, licenses_var, {})
-        out[host] = {"report": earlier + pairing.guest_report(invites, result if isinstance(result, Mapping) else {},
-                                                              profiled if isinstance(profiled, Mapping) else {},
-                                                              joined if isinstance(joined, Mapping) else {},
-                                                              licensed if isinstance(licensed, Mapping) else {}),
+        # each task's registered result, or {} where the task did not run (skipped, or its include was)
+        results = [_get(hv, var, {}) for var in (result_var, profile_var, groups_var, licenses_var)]
+        results = [r if isinstance(r, Mapping) else {} for r in results]
+        out[host] = {"report": earlier + pairing.guest_report(invites, *results),
                      "problems": ["%s: %s" % (host, p) for p in invites["problems"]]}
     return out
 

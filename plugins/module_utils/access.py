@@ -212,17 +212,7 @@ def plan(params, current, fallback, is_default, cross_cloud):
         value = params.get(option)
         if value is None:
             continue
-        desired = {}
-        for kind_option, kind in KINDS.items():
-            if value.get(kind_option) is not None:
-                desired[kind] = to_graph_target_config(option, kind_option, value[kind_option])
-            else:
-                # Graph wants the whole setting: keep the half the user did not name
-                source = (current or {}).get(graph_name) or (fallback or {}).get(graph_name) or {}
-                desired[kind] = copy.deepcopy(source.get(kind))
-                if desired[kind] is None:
-                    raise AccessError("%s.%s is needed: the setting has no current value to keep"
-                                      % (option, kind_option))
+        desired = _whole_setting(option, graph_name, value, current, fallback)
         check_consistency(option, desired, cross_cloud)
         _stage(body, before, after, graph_name, (current or {}).get(graph_name), desired)
     for option, graph_name, table in (("inbound_trust", "inboundTrust", TRUST),
@@ -245,6 +235,21 @@ def plan(params, current, fallback, is_default, cross_cloud):
         graph_name = ALL_SETTINGS[option]
         _stage(body, before, after, graph_name, (current or {}).get(graph_name), None)
     return body, before, after
+
+
+def _whole_setting(option, graph_name, value, current, fallback):
+    """A users_and_groups / applications setting as Graph wants it, whole: the halves given, and the half the user
+    did not name kept from the current value, or the default's when the partner inherits."""
+    desired = {}
+    for kind_option, kind in KINDS.items():
+        if value.get(kind_option) is not None:
+            desired[kind] = to_graph_target_config(option, kind_option, value[kind_option])
+        else:
+            source = (current or {}).get(graph_name) or (fallback or {}).get(graph_name) or {}
+            desired[kind] = copy.deepcopy(source.get(kind))
+            if desired[kind] is None:
+                raise AccessError("%s.%s is needed: the setting has no current value to keep" % (option, kind_option))
+    return desired
 
 
 def _stage(body, before, after, graph_name, current, desired):
@@ -334,16 +339,7 @@ def plan_extra(params, current, fallback, is_default, body, before, after):
     if value is not None:
         graph_name = RESTRICTIONS["tenant_restrictions"]
         now = (current or {}).get(graph_name)
-        desired = {}
-        for kind_option, kind in KINDS.items():
-            if value.get(kind_option) is not None:
-                desired[kind] = to_graph_target_config("tenant_restrictions", kind_option, value[kind_option])
-            else:
-                source = now or (fallback or {}).get(graph_name) or {}
-                desired[kind] = copy.deepcopy(source.get(kind))
-                if desired[kind] is None:
-                    raise AccessError("tenant_restrictions.%s is needed: the setting has no current value to keep"
-                                      % kind_option)
+        desired = _whole_setting("tenant_restrictions", graph_name, value, current, fallback)
         check_consistency("tenant_restrictions", desired)
         if now is not None and "devices" in now:
             desired["devices"] = copy.deepcopy(now["devices"])   # not ours to manage: sent back as it is

@@ -46,14 +46,18 @@ def _guests_now(policy):
     return (((policy.get("conditions") or {}).get("users") or {}).get("includeGuestsOrExternalUsers")) or {}
 
 
+def _types(guests):
+    """The guest types of a guests condition: Graph keeps them as one comma-separated string."""
+    return [t.strip() for t in str(guests.get("guestOrExternalUserTypes") or "").split(",") if t.strip()]
+
+
+def _members(guests):
+    return sorted(str(m).lower() for m in (guests.get("externalTenants") or {}).get("members") or [])
+
+
 def _same_guests(a, b):
-    types = sorted(t.strip() for t in str(a.get("guestOrExternalUserTypes") or "").split(",") if t.strip())
-    other = sorted(t.strip() for t in str(b.get("guestOrExternalUserTypes") or "").split(",") if t.strip())
-    tenants = a.get("externalTenants") or {}
-    wanted = b.get("externalTenants") or {}
-    return types == other and tenants.get("@odata.type") == wanted.get("@odata.type") and \
-        sorted(str(m).lower() for m in tenants.get("members") or []) == \
-        sorted(str(m).lower() for m in wanted.get("members") or [])
+    return sorted(_types(a)) == sorted(_types(b)) and _members(a) == _members(b) and \
+        (a.get("externalTenants") or {}).get("@odata.type") == (b.get("externalTenants") or {}).get("@odata.type")
 
 
 def _same_grant(a, b):
@@ -91,8 +95,6 @@ def friendly(policy):
     guests = _guests_now(policy)
     grant_ = policy.get("grantControls") or {}
     return {"display_name": policy.get("displayName"), "policy_state": states.get(policy.get("state"), policy.get("state")),
-            "guest_types": [types.get(t.strip(), t.strip()) for t in str(guests.get("guestOrExternalUserTypes") or "")
-                            .split(",") if t.strip()],
-            "partners": sorted(str(m).lower() for m in (guests.get("externalTenants") or {}).get("members") or []),
+            "guest_types": [types.get(t, t) for t in _types(guests)], "partners": _members(guests),
             "require": [controls.get(c, c) for c in grant_.get("builtInControls") or []],
             "require_all": grant_.get("operator") == "AND"}

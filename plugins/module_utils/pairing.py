@@ -1065,19 +1065,25 @@ def manual_steps(pairs, tenants, catalogue):
 
     pairs: normalise()'s pairs (unsupported ones are left out); tenants: {host: {tenant_id, cloud,
     default_domain}} (what preflight or audit found)."""
-    out, seen = [], []
+    out, seen, clouds = [], [], {}
+
+    def cloud_of(host):
+        """The tenant's Cloud, or None when unknown (resolved once per tenant)."""
+        if host not in clouds:
+            try:
+                clouds[host] = catalogue.resolve(_side(tenants, host)[1]) if _side(tenants, host)[1] else None
+            except CloudError:
+                clouds[host] = None
+        return clouds[host]
+
     for pair in pairs or []:
         if pair.get("status") == "unsupported":
             continue
         steps = []
         a, b = pair["tenants"]
         for me, other in ((a, b), (b, a)):
-            other_id, other_cloud, other_domain = _side(tenants, other)
-            try:
-                cloud = catalogue.resolve(other_cloud) if other_cloud else None
-                mine = catalogue.resolve(_side(tenants, me)[1]) if _side(tenants, me)[1] else None
-            except CloudError:
-                cloud = mine = None
+            other_id, _other_cloud, other_domain = _side(tenants, other)
+            cloud, mine = cloud_of(other), cloud_of(me)
             if cloud is not None and mine is not None and cloud.name != mine.name:
                 steps.append({"tenant": me, "step": "Teams meetings across clouds - Teams admin center > Meetings > "
                                                     "Meeting settings > Cross-cloud meeting connections: allow %s (%s)"
