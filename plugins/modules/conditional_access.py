@@ -200,15 +200,19 @@ def run(module, client):
             result.update(action="created", changed=True)
             module.require_permissions("creating Conditional Access policy %r" % name, pm.CONDITIONAL_ACCESS)
             if not module.check_mode:
-                created = client.create(ca.PATH, body, permission=ca.WRITE_PERMISSION, find=lambda: next(
-                    (x for x in client.paged(ca.PATH, permission=ca.READ_PERMISSION) if x.get("displayName") == name),
-                    None))
+                def named():
+                    return next((x for x in client.paged(ca.PATH, permission=ca.READ_PERMISSION)
+                                 if x.get("displayName") == name), None)
+
+                # Graph does not refuse a second policy of the same name (no 409 as for partners), so a POST cut
+                # off with its outcome unknown is sent again only once the replication wait has passed without the
+                # policy showing up: an applied POST stays invisible for a while, and sending at once duplicates it
+                created = client.create(ca.PATH, body, permission=ca.WRITE_PERMISSION,
+                                        find=lambda: client.await_replication(named, "GET /" + ca.PATH))
                 result["id"] = created.get("id")
                 # return only once the policy can be found: a task or run right after this one looks it up by
                 # name, and one that cannot see it yet would create a second policy
-                if client.await_replication(lambda: next((x for x in client.paged(ca.PATH, permission=ca.READ_PERMISSION)
-                                                          if x.get("id") == result["id"]), None),
-                                            "GET /" + ca.PATH) is None:
+                if client.await_replication(named, "GET /" + ca.PATH) is None:
                     module.warn("the new policy cannot be read yet after %d s: Microsoft Entra is still replicating "
                                 "it; a run within the next minutes may create it again" % p["replication_wait"])
             before, after = None, ca.friendly(body)

@@ -91,3 +91,17 @@ def test_bad_input_before_any_request(run_in_place, emulator, connection, args, 
     run = run_in_place(play(connection("contoso"), [_task("bad", **args)]))
     assert needle in run.task("bad")["result"]["msg"]
     assert emulator.counts()["total"] == 0
+
+
+def test_a_create_cut_off_while_the_policy_is_invisible_makes_one_policy(run_in_place, emulator, connection):
+    # the POST is applied and its answer lost, and the new policy stays invisible for 3 s: sending it again at
+    # once would make a second policy of the same name (Graph does not refuse one)
+    emulator.admin("POST", "/_emulator/replication_delay", {"seconds": 3})
+    emulator.faults({"host": "graph", "method": "POST", "path": "conditionalAccess/policies$", "status": 503,
+                     "when": "after", "times": 1})
+    run = run_in_place(play(connection("contoso"), [_task("apply", partners=[WOODGROVE], replication_wait=10)]))
+    assert run.rc == 0, run.output
+    assert run.task("apply")["result"]["action"] == "created" and len(_policies(emulator)) == 1
+    posts = [e["status"] for e in emulator.log() if e["method"] == "POST" and e["path"].endswith("/policies")]
+    # the cut-off POST first; sent again (after throttling, if any) only when it had not been applied
+    assert posts[0] == 503 and posts.count(201) == (0 if posts[-1] == 503 else 1), posts
