@@ -144,7 +144,12 @@ def main(argv=None):
         print("emulator: bad seed: %s" % exc, file=sys.stderr)
         return 2
     creds = tls.make_server_credentials(state_dir)
-    emu = Emulator(seed, state_dir, creds["server.pem"], creds["server-key.pem"], port=args.port, day=day)
+    try:
+        # each resource's tenant initialiser reads its own seed keys (groups, cross_cloud_sync_from, ...)
+        emu = Emulator(seed, state_dir, creds["server.pem"], creds["server-key.pem"], port=args.port, day=day)
+    except state_mod.SeedError as exc:
+        print("emulator: bad seed: %s" % exc, file=sys.stderr)
+        return 2
     if args.state_file:
         emu.state_file = os.path.abspath(args.state_file)
         if os.path.exists(emu.state_file):

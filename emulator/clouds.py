@@ -24,6 +24,23 @@ SUPPORTED_PAIRS = ({"microsoftonline.com", "microsoftonline.us"},
 
 GLOBAL_LOGIN = "login.microsoftonline.com"
 
+# Cross-tenant synchronization across clouds: the (source cloud, target cloud) directions Microsoft
+# supports (Microsoft Learn, "Configure cross-tenant synchronization", cross-cloud pivot, "Supported
+# cloud pairs"): commercial -> US Government (GCC High and DoD both sign in at microsoftonline.us),
+# US Government -> commercial, and commercial -> China (21Vianet). Nothing from China to another cloud,
+# nothing between US Government and China. Tenants that share an endpoint (usgov and usgov_dod) are in
+# the same cloud for synchronization, as they are for B2B.
+SYNC_DIRECTIONS = frozenset([
+    ("global", "usgov"), ("global", "usgov_dod"),
+    ("usgov", "global"), ("usgov_dod", "global"),
+    ("global", "china"),
+])
+
+
+def sync_direction_supported(source_cloud, target_cloud):
+    """Can a tenant in source_cloud synchronize users into a tenant in target_cloud?"""
+    return endpoint(source_cloud) == endpoint(target_cloud) or (source_cloud, target_cloud) in SYNC_DIRECTIONS
+
 
 def endpoint(cloud):
     return CLOUDS[cloud]["endpoint"]

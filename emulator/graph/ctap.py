@@ -1,8 +1,10 @@
 """Cross-tenant access policy: the policy, its default, partners and identity synchronisation.
 
 Rules enforced (graph-api.md section 1; where Microsoft's documentation is silent, the strict reading):
-- reads need Policy.Read.All or Policy.ReadWrite.CrossTenantAccess; writes need the latter;
-  identitySynchronization writes need Policy.ReadWrite.CrossTenantUserProfileSharing.
+- reads need Policy.Read.All or Policy.ReadWrite.CrossTenantAccess; writes need the latter.
+  identitySynchronization: writes need Policy.ReadWrite.CrossTenantAccess (the least-privileged
+  application permission on api/crosstenantaccesspolicyconfigurationpartner-put-identitysynchronization.md)
+  or Policy.ReadWrite.CrossTenantUserProfileSharing; reads Policy.Read.All or either of those.
 - property names are exact and case-sensitive; read-only properties cannot be written.
 - allowedCloudEndpoints: only microsoftonline.com, microsoftonline.us, partner.microsoftonline.cn;
   no duplicates; never the tenant's own cloud; never an unsupported pair (US Gov <-> China); a
@@ -13,8 +15,11 @@ Rules enforced (graph-api.md section 1; where Microsoft's documentation is silen
 - a PATCH replaces each top-level setting it carries whole (sending only usersAndGroups leaves
   applications null); every setting is validated, including users/applications consistency.
 - the default's automaticUserConsentSettings is read-only; resetToSystemDefault restores it.
-- a partner with identitySynchronization cannot be deleted; identity sync is not offered in China
-  nor for partners in another cloud.
+- a partner with identitySynchronization cannot be deleted. identitySynchronization is offered in all
+  four clouds (the PUT page lists the global service, US Government L4 and L5 (DOD) and China); with a
+  partner in another cloud only when the partner's cloud -> this tenant's cloud is a supported
+  cross-cloud synchronization direction (clouds.SYNC_DIRECTIONS: commercial -> US Gov, US Gov ->
+  commercial, commercial -> China); else 400 naming both clouds.
 - the whole policy (settings, default, partners) is capped at 25 KB, counted as stored: only
   configured values, in Microsoft's documented storage JSON (see policy_size); a write that would
   exceed it is refused (400) and not applied.
@@ -43,8 +48,9 @@ from emulator.state import GUID_RE, tenant_initialiser
 
 READ = ("Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess")
 WRITE = ("Policy.ReadWrite.CrossTenantAccess",)
-SYNC_READ = ("Policy.Read.All", "Policy.ReadWrite.CrossTenantUserProfileSharing")
-SYNC_WRITE = ("Policy.ReadWrite.CrossTenantUserProfileSharing",)
+SYNC_READ = ("Policy.Read.All", "Policy.ReadWrite.CrossTenantAccess",
+             "Policy.ReadWrite.CrossTenantUserProfileSharing")
+SYNC_WRITE = ("Policy.ReadWrite.CrossTenantAccess", "Policy.ReadWrite.CrossTenantUserProfileSharing")
 APIS = ("v1.0", "beta")
 POLICY_LIMIT = 25 * 1024
 # Page size of the partner list: Microsoft documents none for this list (UNVERIFIED); 100 is Graph's usual
@@ -593,11 +599,11 @@ def _sync_body(body, current=None):
 
 
 def _sync_allowed(ctx, tid):
-    if ctx.tenant.cloud == "china":
-        raise bad_request("Cross-tenant identity synchronization is not available in this cloud.")
     _get_partner(ctx, tid)
-    if _is_cross_cloud(ctx, tid):
-        raise bad_request("Cross-tenant identity synchronization is not supported with a partner in another cloud.")
+    other = _partner_tenant(ctx, tid)
+    if other is not None and not clouds.sync_direction_supported(other.cloud, ctx.tenant.cloud):
+        raise bad_request("Cross-tenant synchronization from the '%s' cloud (partner %s) into the '%s' cloud is not "
+                          "supported." % (other.cloud, tid, ctx.tenant.cloud))
 
 
 @route("PUT", SYNC_PATH, SYNC_WRITE, api=APIS)

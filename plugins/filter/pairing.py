@@ -63,17 +63,38 @@ def _clouds(hostvars, hosts):
     return dict((h, _get(_get(hostvars, h, {}), "cloud", "global")) for h in hosts)
 
 
-def partnerships(data, hostvars, hosts, removal=False, clouds_file=None):
-    """entra_partnerships -> {pairs, problems} (see pairing.normalise); clouds come from each host's `cloud`."""
+def partnerships(data, hostvars, hosts, removal=False, clouds_file=None, sync=None):
+    """entra_partnerships -> {pairs, problems, syncs} (see pairing.normalise); clouds come from each host's `cloud`;
+    sync: entra_synchronization."""
     hosts = list(hosts or [])
-    return pairing.normalise(data, hosts, _clouds(hostvars, hosts), _catalogue(clouds_file), removal=removal)
+    return pairing.normalise(data, hosts, _clouds(hostvars, hosts), _catalogue(clouds_file), removal=removal,
+                             sync=sync)
 
 
 def partners_of(pairs, host):
     return pairing.partners_of(pairs, host)
 
 
-def _partnership_changes(configured, mine, hostvars, baseline=None):
+def _loop_results(registered):
+    registered = registered if isinstance(registered, Mapping) else {}
+    return [r for r in registered.get("results") or [] if isinstance(r, Mapping) and not r.get("skipped")]
+
+
+def _sync_changes(sync_in, sync_out):
+    """Readable lines for the synchronisation set up on one tenant: as target (sync_inbound results) and as source
+    (sync_configuration results), both looped over this tenant's sync entries."""
+    lines = []
+    for r in _loop_results(sync_in):
+        if r.get("changed"):
+            lines.append("synchronisation from %s: policy %s" % ((r.get("item") or {}).get("source"), r.get("action")))
+    for r in _loop_results(sync_out):
+        if r.get("changed"):
+            lines.append("synchronisation into %s: %s" % ((r.get("item") or {}).get("target"),
+                                                          ", ".join(r.get("actions") or [])))
+    return lines
+
+
+def _partnership_changes(configured, mine, hostvars, baseline=None, sync_in=None, sync_out=None):
     """Readable lines for what the partnership role changed on one tenant (or would, in check mode): from its
     partners result (`configured`), its partners (partners_of) and its external_collaboration result."""
     # tenant ID -> inventory name, so partners are reported by the names the inventory gives them
@@ -96,7 +117,7 @@ def _partnership_changes(configured, mine, hostvars, baseline=None):
     baseline = baseline if isinstance(baseline, Mapping) else {}
     if baseline.get("changed"):
         lines.append("external collaboration: %s" % ", ".join(baseline.get("changed_settings") or []))
-    return lines
+    return lines + _sync_changes(sync_in, sync_out)
 
 
 def partners_by_tenant(pairs, hosts):
@@ -106,14 +127,16 @@ def partners_by_tenant(pairs, hosts):
 
 
 def partnership_records(hosts, hostvars, by_tenant, configured_var="partnership_configured",
-                        baseline_var="partnership_baseline"):
+                        baseline_var="partnership_baseline", sync_in_var="partnership_sync_inbound",
+                        sync_out_var="partnership_sync_configured"):
     """The partnership role's record for every tenant at once: {host: {partners, changes}}."""
     out = {}
     for host in hosts or []:
         hv = _get(hostvars, host, {})
         mine = (by_tenant or {}).get(host) or []
-        out[host] = {"partners": mine, "changes": _partnership_changes(_get(hv, configured_var, {}), mine, hostvars,
-                                                                       _get(hv, baseline_var, {}))}
+        out[host] = {"partners": mine, "changes": _partnership_changes(
+            _get(hv, configured_var, {}), mine, hostvars, _get(hv, baseline_var, {}), _get(hv, sync_in_var, {}),
+            _get(hv, sync_out_var, {}))}
     return out
 
 
@@ -137,9 +160,15 @@ def _people_with(guests, host, key):
                and any(isinstance(p, dict) and p.get(key) for p in g["people"]) for g in guests)
 
 
+def _syncs_with(synchronization, role, host):
+    """Whether an entra_synchronization entry has this tenant as its source (or target)."""
+    return isinstance(synchronization, list) and any(isinstance(s, dict) and s.get(role) == host
+                                                     for s in synchronization)
+
+
 def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, external_collaboration=None,
                     writes=True, verify=True, domain_lists=False, clouds_file=None, compact=True, policy_size=True,
-                    conditional_access=None):
+                    conditional_access=None, synchronization=None):
     """Problems of one tenant from its tenant_info result and what the run will do there."""
     catalogue = _catalogue(clouds_file)
     entries, _problems = pairing.declared_pairs(partnerships)
@@ -154,7 +183,8 @@ def tenant_problems(discovery, host, cloud, partnerships=None, guests=None, exte
         invites_guests=any(isinstance(g, dict) and g.get("resource") == host and g.get("people") for g in guests),
         resolves_guests=any(isinstance(g, dict) and g.get("home") == host for g in guests),
         profiles_guests=_people_with(guests, host, "profile"), groups_guests=_people_with(guests, host, "groups"),
-        licenses_guests=_people_with(guests, host, "licenses"), conditional_access=bool(conditional_access))
+        licenses_guests=_people_with(guests, host, "licenses"), conditional_access=bool(conditional_access),
+        sync_source=_syncs_with(synchronization, "source", host), sync_target=_syncs_with(synchronization, "target", host))
     problems = pairing.tenant_problems(host, cloud, dict(discovery or {}), catalogue, needs)
     if writes and policy_size:
         problems.extend(pairing.policy_size_problems(host, partnerships, compact)[1])
@@ -185,6 +215,7 @@ def tenant_records(hosts, hostvars, partnerships=None, guests=True, writes=True,
                                        guests=_get(hv, "entra_guests", []) if guests else [],
                                        external_collaboration=_get(hv, "entra_external_collaboration"),
                                        conditional_access=_get(hv, "entra_conditional_access"),
+                                       synchronization=_get(hv, "entra_synchronization"),
                                        writes=writes, verify=verify, domain_lists=domain_lists,
                                        clouds_file=clouds_file, compact=compact, policy_size=policy_size)
         out[host] = {"tenant": tenant, "problems": problems}
@@ -248,6 +279,18 @@ def access_matrix(pairs, hostvars, hosts, export_var="verify_export", tenant_var
         return pairing.matrix(pairs, tenants, _catalogue(clouds_file))
     except (KeyError, CloudError) as exc:
         raise AnsibleFilterError("access_matrix: %s" % exc)
+
+
+def sync_states(syncs, registered, check_mode=False):
+    """Every synchronisation's verdict ({sync, ok, line}, see pairing.sync_state) from the registered result of a
+    sync_configuration task looped over them (its results carry each item's source and target)."""
+    results = _get(registered or {}, "results", []) or []
+    out = []
+    for sync in syncs or []:
+        found = [r for r in results if (r.get("item") or {}).get("source") == sync["source"]
+                 and (r.get("item") or {}).get("target") == sync["target"]]
+        out.append(pairing.sync_state(sync, found[0] if found else None, check_mode=check_mode))
+    return out
 
 
 def matrix_report(rows):
@@ -487,6 +530,7 @@ class FilterModule(object):
             "partnerships": partnerships,
             "partnerships_from_exports": partnerships_from_exports,
             "run_summary": run_summary,
+            "sync_states": sync_states,
             "tenant_problems": tenant_problems,
             "tenant_records": tenant_records,
             "unpair_summary": unpair_summary,

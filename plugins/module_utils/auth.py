@@ -245,7 +245,13 @@ def _read_cache(path):
 def _private_file(directory, prefix):
     """A new 0600 temporary file in `directory`, which is made (or kept) 0700: (fd, path)."""
     if not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
+        try:
+            os.makedirs(directory, 0o700)
+        except OSError:
+            # parallel forks on a fresh cache folder: another one made it a moment ago, which is fine; without
+            # this, that fork ran without a cache and signed in again on its next task (a 5th sign-in for 4 tenants)
+            if not os.path.isdir(directory):
+                raise
     os.chmod(directory, 0o700)
     return tempfile.mkstemp(dir=directory, prefix=prefix)  # mkstemp creates 0600
 

@@ -68,6 +68,23 @@ BUILTIN_PAIRS = [
     ("microsoftonline.com", "partner.microsoftonline.cn"),
 ]
 
+# Cross-tenant synchronization across clouds goes one way: (source endpoint, target endpoint). Microsoft's
+# supported cloud pairs: commercial -> US Gov, US Gov -> commercial, commercial -> China (Microsoft Learn,
+# "Configure cross-tenant synchronization", cross-cloud pivot, "Supported cloud pairs"). Within one cloud it
+# always works. Clouds files may add directions (sync_pairs).
+BUILTIN_SYNC_PAIRS = [
+    ("microsoftonline.com", "microsoftonline.us"),
+    ("microsoftonline.us", "microsoftonline.com"),
+    ("microsoftonline.com", "partner.microsoftonline.cn"),
+]
+# The licences each kind of synchronisation needs (same article, "Prerequisites"; the overview's "License
+# requirements"): said in the docs and in warnings, never checked against the tenant's SKUs.
+SYNC_LICENCES = {
+    "same_cloud": "Microsoft Entra ID P1 or P2 in the source tenant",
+    "supported": "Microsoft Entra ID Governance or Microsoft Entra Suite for each synchronised user, in the "
+                 "source tenant (an add-on to P1 or P2)",
+}
+
 # Hosts for which MSAL's instance discovery is right; any other authority host must turn it
 # off, or MSAL first calls login.microsoftonline.com.
 MICROSOFT_LOGIN_HOSTS = (
@@ -118,9 +135,10 @@ class Cloud:
 class Catalogue:
     """The clouds known to this run: built-ins, overridden or extended by a clouds file."""
 
-    def __init__(self, clouds, pairs):
+    def __init__(self, clouds, pairs, sync_pairs=None):
         self.clouds = clouds
         self.pairs = [frozenset(p) for p in pairs]
+        self.sync_pairs = [tuple(p) for p in (BUILTIN_SYNC_PAIRS if sync_pairs is None else sync_pairs)]
 
     def names(self):
         return sorted(self.clouds)
@@ -161,6 +179,23 @@ class Catalogue:
         return ("B2B collaboration between %s (%s) and %s (%s) is not supported by Microsoft; supported "
                 "cross-cloud pairs are: %s" % (a.name, a.endpoint, b.name, b.endpoint, matrix))
 
+    def sync_status(self, source, target):
+        """'same_cloud', 'supported' or 'unsupported' for cross-tenant synchronization from source to target."""
+        a, b = self.resolve(source), self.resolve(target)
+        if a.endpoint == b.endpoint:
+            return "same_cloud"
+        return "supported" if (a.endpoint, b.endpoint) in self.sync_pairs else "unsupported"
+
+    def explain_sync(self, source, target):
+        status = self.sync_status(source, target)
+        a, b = self.resolve(source), self.resolve(target)
+        if status != "unsupported":
+            return "synchronisation from %s to %s is supported%s; it needs %s" % (
+                a.name, b.name, " across clouds" if status == "supported" else " (one cloud)", SYNC_LICENCES[status])
+        ways = "; ".join("%s -> %s" % p for p in self.sync_pairs)
+        return ("cross-tenant synchronization from %s (%s) to %s (%s) is not supported by Microsoft; supported "
+                "directions across clouds are: %s" % (a.name, a.endpoint, b.name, b.endpoint, ways))
+
     def discovery_cloud(self):
         """The cloud whose login host answers OpenID discovery for tenants of every cloud."""
         return self.clouds["global"]
@@ -188,9 +223,10 @@ def parse_clouds_document(data, source="clouds file"):
         data = {}
     if not isinstance(data, dict):
         raise CloudError("%s: the top level must be a mapping with 'clouds' and optionally 'pairs'" % source)
-    unknown = sorted(set(data) - {"clouds", "pairs"})
+    unknown = sorted(set(data) - {"clouds", "pairs", "sync_pairs"})
     if unknown:
-        raise CloudError("%s: unknown top-level key(s) %s; expected 'clouds' and 'pairs'" % (source, ", ".join(unknown)))
+        raise CloudError("%s: unknown top-level key(s) %s; expected 'clouds', 'pairs' and 'sync_pairs'"
+                         % (source, ", ".join(unknown)))
     clouds = data.get("clouds") or {}
     if not isinstance(clouds, dict):
         raise CloudError("%s: 'clouds' must be a mapping of cloud name to settings" % source)
@@ -202,10 +238,18 @@ def parse_clouds_document(data, source="clouds file"):
     return clouds, [tuple(p) for p in pairs]
 
 
+def parse_sync_pairs(data, source="clouds file"):
+    """A clouds file's extra synchronisation directions: [[source endpoint, target endpoint], ...]."""
+    pairs = (data or {}).get("sync_pairs") or []
+    if not isinstance(pairs, list) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+        raise CloudError("%s: 'sync_pairs' must be a list of [source endpoint, target endpoint] pairs" % source)
+    return [tuple(p) for p in pairs]
+
+
 def load_catalogue(clouds_file=None):
     """Built-in clouds merged with a clouds file (YAML or JSON), key by key."""
     merged = dict((name, dict(entry)) for name, entry in BUILTIN_CLOUDS.items())
-    pairs = list(BUILTIN_PAIRS)
+    pairs, sync_pairs = list(BUILTIN_PAIRS), list(BUILTIN_SYNC_PAIRS)
     if clouds_file:
         try:
             with open(clouds_file) as f:
@@ -225,11 +269,12 @@ def load_catalogue(clouds_file=None):
         for name, entry in overrides.items():
             merged.setdefault(name, {}).update(entry)
         pairs.extend(extra_pairs)
+        sync_pairs.extend(parse_sync_pairs(data, "clouds_file %s" % clouds_file))
     clouds = {}
     for name, entry in merged.items():
         clouds[name] = Cloud(name, entry.get("display_name"), entry["authority_host"], entry["graph_url"],
                              entry["endpoint"], entry.get("ca_path"), entry.get("aliases"), entry.get("calendar_service"))
-    return Catalogue(clouds, pairs)
+    return Catalogue(clouds, pairs, sync_pairs)
 
 
 def is_microsoft_login_host(host):

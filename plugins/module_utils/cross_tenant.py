@@ -19,7 +19,7 @@ POLICY = "policies/crossTenantAccessPolicy"
 PARTNERS = POLICY + "/partners"
 READ_PERMISSION = "Policy.Read.All"
 WRITE_PERMISSION = "Policy.ReadWrite.CrossTenantAccess"
-SYNC_PERMISSION = "Policy.ReadWrite.CrossTenantUserProfileSharing"
+SYNC_PERMISSION = "Policy.ReadWrite.CrossTenantAccess"
 
 
 def partner_path(tenant_id):

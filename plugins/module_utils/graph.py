@@ -292,9 +292,11 @@ class GraphClient:
         """A fresh retry budget for one request."""
         return Backoff(self.max_retries, self.max_retry_seconds, self.sleep, self.stats)
 
-    def _replication_backoff(self):
+    def _replication_backoff(self, seconds=None):
         # 404s after a create: start at about a second, never more than 8 s apart, for replication_wait seconds
-        return Backoff(10 ** 6, self.replication_wait, self.sleep, self.stats, base=2.0, cap=8.0)
+        # (or fewer, where Microsoft documents a shorter delay for the object)
+        budget = self.replication_wait if seconds is None else min(seconds, self.replication_wait)
+        return Backoff(10 ** 6, budget, self.sleep, self.stats, base=2.0, cap=8.0)
 
     def _renew_token(self):
         """After a 401: a new token when the refused one came from the cache, else None."""
@@ -410,10 +412,11 @@ class GraphClient:
         for up to replication_wait seconds before it is an error naming replication."""
         return self._json(self.request("GET", path, params=params, api=api, permission=permission, retry_404=True))
 
-    def await_replication(self, find, what):
+    def await_replication(self, find, what, seconds=None):
         """Poll find() until it returns something other than None: an object this run or an earlier task
-        created may not be readable yet. Returns that, or None after replication_wait seconds."""
-        backoff = self._replication_backoff()
+        created may not be readable yet. Returns that, or None after replication_wait seconds (or `seconds`,
+        when fewer)."""
+        backoff = self._replication_backoff(seconds)
         while True:
             found = find()
             if found is not None:

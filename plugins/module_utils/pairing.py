@@ -148,7 +148,82 @@ def declared_pairs(data):
     return out, problems
 
 
-def normalise(data, hosts, clouds, catalogue, removal=False):
+SYNC_KEYS = ("source", "target", "name", "users", "groups", "scope", "started")
+SYNC_SCOPES = ("assigned", "all")
+
+
+def _sync_entry_problems(where, entry):
+    problems = []
+    for key in ("users", "groups"):
+        value = entry.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            problems.append("%s: %s must be a list of %s, got %r" % (
+                where, key, "user principal names or object IDs" if key == "users" else "group IDs or names", value))
+    if entry.get("scope", "assigned") not in SYNC_SCOPES:
+        problems.append("%s: scope must be one of %s, got %r" % (where, ", ".join(SYNC_SCOPES), entry.get("scope")))
+    if not isinstance(entry.get("started", True), bool):
+        problems.append("%s: started must be true or false, got %r" % (where, entry.get("started")))
+    if entry.get("name") is not None and not (isinstance(entry["name"], str) and entry["name"].strip()):
+        problems.append("%s: name must be a non-empty string, got %r" % (where, entry.get("name")))
+    return problems
+
+
+def synchronisations(data, pairs, clouds, catalogue):
+    """Check `entra_synchronization` ([{source, target, name, users, groups, scope, started}]) against the pairs;
+    return (syncs, problems). Each sync turns automatic redemption on where Microsoft needs it: outbound in the
+    source's entry for the target, inbound in the target's entry for the source (merged into `pairs` here)."""
+    syncs, problems, seen = [], [], set()
+    if data is None:
+        return syncs, problems
+    if not isinstance(data, list):
+        return syncs, ["entra_synchronization must be a list of {source, target, ...} entries, got %r" % (data,)]
+    by_tenants = dict((frozenset(p["tenants"]), p) for p in pairs)
+    for index, entry in enumerate(data):
+        where = "entra_synchronization[%d]" % index
+        if not isinstance(entry, dict) or set(entry) - set(SYNC_KEYS) or not entry.get("source") \
+                or not entry.get("target"):
+            problems.append("%s: an entry takes source and target (inventory hosts) and optionally %s; got %r"
+                            % (where, ", ".join(SYNC_KEYS[2:]), entry))
+            continue
+        source, target = str(entry["source"]), str(entry["target"])
+        where = "%s (%s -> %s)" % (where, source, target)
+        pair = by_tenants.get(frozenset((source, target)))
+        if source == target or pair is None:
+            problems.append("%s: %s and %s are not a declared pair. Fix: declare the pair in entra_partnerships "
+                            "first; synchronisation needs the partner entries on both sides" % (where, source, target))
+            continue
+        if (source, target) in seen:
+            problems.append("%s: listed twice; list each direction once" % where)
+            continue
+        seen.add((source, target))
+        status = catalogue.sync_status(clouds[source], clouds[target])
+        if status == "unsupported":
+            problems.append("%s: %s" % (where, catalogue.explain_sync(clouds[source], clouds[target])))
+            continue
+        entry_problems = _sync_entry_problems(where, entry)
+        for host, flag in ((source, "outbound"), (target, "inbound")):
+            consent = pair["settings"][host].get("automatic_user_consent") or {}
+            if consent.get(flag) is False:
+                entry_problems.append("%s: %s's side sets automatic_user_consent.%s false, but synchronised users "
+                                      "are redeemed automatically only when it is true in both tenants. Fix: drop it "
+                                      "or set it true" % (where, host, flag))
+        if entry_problems:
+            problems.extend(entry_problems)
+            continue
+        for host, flag in ((source, "outbound"), (target, "inbound")):
+            pair["settings"][host] = merge(pair["settings"][host], {"automatic_user_consent": {flag: True}})
+        sync = {"source": source, "target": target, "source_cloud": clouds[source], "target_cloud": clouds[target],
+                "cross_cloud": status == "supported", "pair": pair["name"],
+                "name": (entry.get("name") or "%s to %s" % (source, target)).strip(),
+                "users": list(entry.get("users") or []), "groups": list(entry.get("groups") or []),
+                "scope": entry.get("scope", "assigned"), "started": entry.get("started", True),
+                "licence": catalogue.explain_sync(clouds[source], clouds[target])}
+        pair.setdefault("syncs", []).append(sync)
+        syncs.append(sync)
+    return syncs, problems
+
+
+def normalise(data, hosts, clouds, catalogue, removal=False, sync=None):
     """Validate `entra_partnerships`; return {"pairs": [...], "problems": [...]}, every problem at once.
 
     hosts: the inventory hosts (tenants) in this run; clouds: host -> declared cloud name;
@@ -193,7 +268,12 @@ def normalise(data, hosts, clouds, catalogue, removal=False):
             settings[tenant] = side
         pairs.append({"name": name, "tenants": [a, b], "status": status, "explanation": explanation,
                       "cross_cloud": cross_cloud, "settings": settings})
-    return {"pairs": pairs, "problems": problems}
+    # for removal too: what pair_tenants wrote (automatic redemption, the target's policy) is then not foreign
+    syncs, sync_problems = synchronisations(sync, [p for p in pairs if p["status"] != "unsupported"], clouds,
+                                            catalogue)
+    if not removal:
+        problems.extend(sync_problems)
+    return {"pairs": pairs, "problems": problems, "syncs": syncs}
 
 
 def partners_of(pairs, host):
@@ -236,13 +316,22 @@ CAPABILITIES = {
     "assign licences": ("LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"),
     "read Conditional Access policies": ("Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"),
     "change Conditional Access policies": ("Policy.ReadWrite.ConditionalAccess",),
+    "allow synchronisation into the tenant": ("Policy.ReadWrite.CrossTenantAccess",
+                                              "Policy.ReadWrite.CrossTenantUserProfileSharing"),
+    "read synchronisation configurations": ("Application.Read.All", "Application.ReadWrite.All",
+                                            "Directory.Read.All", "Directory.ReadWrite.All"),
+    "create synchronisation configurations": ("Application.ReadWrite.All", "Directory.ReadWrite.All"),
+    "read synchronisation jobs": ("Synchronization.Read.All", "Synchronization.ReadWrite.All"),
+    "run synchronisation jobs": ("Synchronization.ReadWrite.All",),
+    "assign users to synchronisation": ("AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All",
+                                        "Directory.ReadWrite.All"),
 }
 
 
 def required_permissions(has_partners=False, writes=True, verify=True, domain_lists=False,
                          external_collaboration=None, invites_guests=False, resolves_guests=False,
                          profiles_guests=False, groups_guests=False, licenses_guests=False,
-                         conditional_access=False):
+                         conditional_access=False, sync_source=False, sync_target=False):
     """The capabilities (CAPABILITIES keys) one tenant's app needs for what the run does there.
 
     writes=False is a check-mode run: reading is enough. domain_lists: the verify step reads the
@@ -295,6 +384,12 @@ def required_permissions(has_partners=False, writes=True, verify=True, domain_li
         need("read the tenant's licences")
         if writes:
             need("assign licences")
+    if sync_target and writes:
+        need("allow synchronisation into the tenant")
+    if sync_source:
+        need("read synchronisation configurations", "read synchronisation jobs")
+        if writes:
+            need("create synchronisation configurations", "run synchronisation jobs", "assign users to synchronisation")
     return needs
 
 
@@ -652,7 +747,7 @@ def _flags_differ(found, declared):
     return any(found.get(flag) != value for flag, value in declared.items() if value is not None)
 
 
-def foreign_settings(entry, declared):
+def foreign_settings(entry, declared, sync_declared=False):
     """The settings of one partner entry (as read) beyond what pair_tenants writes for the pair.
 
     entry: a cross_tenant_access_info partner ({settings, identity_synchronization, is_service_provider}),
@@ -663,7 +758,7 @@ def foreign_settings(entry, declared):
     settings = entry.get("settings") or {}
     declared = declared or {}
     found = set()
-    if _holds(entry.get("identity_synchronization")):
+    if _holds(entry.get("identity_synchronization")) and not sync_declared:
         found.add("identity_synchronization")
     if entry.get("is_service_provider") is True:
         found.add("is_service_provider")
@@ -691,7 +786,8 @@ def removal_sides(host, removing, declared):
             continue
         other = [t for t in pair["tenants"] if t != host][0]
         same = next((p for p in declared or [] if set(p["tenants"]) == set(pair["tenants"])), pair)
-        out.append({"partner": other, "settings": same["settings"][host]})
+        out.append({"partner": other, "settings": same["settings"][host],
+                    "sync_in": any(s["source"] == other and s["target"] == host for s in same.get("syncs") or [])})
     return out
 
 
@@ -709,7 +805,7 @@ def foreign_entries(host, sides, partner_ids, entries):
         entry = by_id.get(tenant_id)
         if entry is None:
             continue
-        names = foreign_settings(entry, side["settings"])
+        names = foreign_settings(entry, side["settings"], side.get("sync_in", False))
         if names:
             out.append({"tenant": host, "partner": side["partner"], "partner_tenant_id": tenant_id,
                         "settings": names})
@@ -1099,10 +1195,46 @@ def manual_steps(pairs, tenants, catalogue):
                                                    service, other)})
             if me not in seen:
                 seen.append(me)
+        for sync in pair.get("syncs") or []:
+            if sync.get("cross_cloud"):
+                source = catalogue.resolve(sync["source_cloud"]) if sync.get("source_cloud") else None
+                step = ("cross-cloud synchronization from %s - Entra admin center > External Identities > Cross-tenant "
+                        "access settings > Microsoft cloud settings: tick the cross-cloud synchronization box of %s "
+                        "(no Graph API)" % (sync["source"], source.display_name if source else "the source's cloud"))
+                steps.append({"tenant": sync["target"], "step": step})
         out.append({"pair": pair["name"], "steps": steps})
     if seen:
         out.append({"pair": None, "steps": [{"tenant": host, "step": SHAREPOINT_CHECK} for host in seen]})
     return out
+
+
+def sync_state(sync, result, check_mode=False):
+    """One synchronisation's verdict from sync_configuration's check-mode result on its source: {sync, ok, line}.
+    As declared means nothing to change, and the job running (or paused) as declared with its last cycle not
+    failed. In check mode, changes still to make are what the run would make, so only a failure counts."""
+    name = "%s -> %s (%s)" % (sync["source"], sync["target"], sync["name"])
+    result = result or {}
+    if result.get("failed") or result.get("msg"):
+        return {"sync": name, "ok": False, "line": "%s: FAILED - %s" % (name, result.get("msg") or "not read")}
+    if result.get("skipped") or not result:
+        return {"sync": name, "ok": False, "line": "%s: FAILED - not read" % name}
+    config = result.get("configuration") or {}
+    status = config.get("status") or {}
+    problems = []
+    if result.get("actions") and not check_mode:
+        problems.append("not as declared: would %s" % ", ".join(result["actions"]))
+    code = status.get("code")
+    if not check_mode or status:
+        if sync.get("started", True) and code != "Active":
+            reason = (": %s" % status["error"]) if status.get("error") else ""
+            problems.append("the job is %s, not running%s" % (code or "missing", reason))
+        if status.get("last_run") == "Failed" and code == "Active":
+            problems.append("its last cycle failed: %s" % (status.get("error") or "no reason given"))
+    state = "job %s, last cycle %s, %s user(s) in scope" % (
+        code or "not created yet", status.get("last_run") or "none", status.get("users_in_scope") or 0)
+    if problems:
+        return {"sync": name, "ok": False, "line": "%s: FAILED - %s (%s)" % (name, "; ".join(problems), state)}
+    return {"sync": name, "ok": True, "line": "%s: ok - %s" % (name, state)}
 
 
 def manual_report(steps):

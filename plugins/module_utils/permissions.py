@@ -13,7 +13,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 CROSS_TENANT_ACCESS = ("Policy.ReadWrite.CrossTenantAccess",)
-IDENTITY_SYNC = ("Policy.ReadWrite.CrossTenantUserProfileSharing",)
+# Microsoft Learn, PUT identitySynchronization: Policy.ReadWrite.CrossTenantAccess (the older
+# CrossTenantUserProfileSharing is still accepted)
+IDENTITY_SYNC = ("Policy.ReadWrite.CrossTenantAccess", "Policy.ReadWrite.CrossTenantUserProfileSharing")
+APPLICATIONS = ("Application.ReadWrite.All", "Directory.ReadWrite.All")
+SYNCHRONIZATION = ("Synchronization.ReadWrite.All",)
+APP_ROLE_ASSIGNMENT = ("AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All", "Directory.ReadWrite.All")
 AUTHORIZATION = ("Policy.ReadWrite.Authorization",)
 AUTHORIZATION_READ = ("Policy.Read.All", "Policy.ReadWrite.Authorization")
 EMAIL_OTP = ("Policy.ReadWrite.AuthenticationMethod",)

@@ -38,10 +38,25 @@ def _strip(value):
     return value
 
 
+def _sync_state(sync):
+    """Synchronisation configurations by name (their objects get new IDs, jobs new timestamps on each run): what
+    each holds - its job's template and state, its secrets, who is assigned - and how many of each name."""
+    out = {}
+    for sid, sp in sync.get("service_principals", {}).items():
+        jobs = sorted((j["templateId"], j["schedule"]["state"], j["status"]["code"])
+                      for j in sync.get("jobs", {}).get(sid, {}).values())
+        assigned = sorted(a["principalDisplayName"] for a in sync.get("assignments", {}).get(sid, {}).values())
+        out.setdefault(sp["displayName"], []).append({"jobs": jobs, "secrets": sync.get("secrets", {}).get(sid),
+                                                      "assigned": assigned})
+    out["applications"] = sorted(a["displayName"] for a in sync.get("applications", {}).values())
+    return out
+
+
 def tenant_state(emulator, name):
     """A tenant's whole stored state, comparable across runs: users keyed by UPN, volatile fields dropped."""
     data = emulator.state(name)["data"]
-    out = dict((k, _strip(v)) for k, v in data.items() if k not in ("users", "groups", "ca_policies"))
+    out = dict((k, _strip(v)) for k, v in data.items() if k not in ("users", "groups", "ca_policies", "sync"))
+    out["sync"] = _sync_state(data.get("sync") or {})
     # Conditional Access policies have new IDs on each run: compared by display name (a second one would show)
     out["ca_policies"] = sorted((p["displayName"], repr(_strip(p))) for p in data.get("ca_policies", {}).values())
     out["users"] = dict((u["userPrincipalName"], _strip(u)) for u in data.get("users", {}).values())

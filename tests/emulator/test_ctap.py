@@ -254,12 +254,40 @@ def test_identity_sync_rules(emulator):
     assert r.status_code == 400 and "identitySynchronization" in r.json()["error"]["message"]
     assert emulator.graph("contoso", "DELETE", path).status_code == 204
     assert emulator.graph("contoso", "DELETE", CTAP + "/partners/" + tid).status_code == 204
-    # not across clouds, not in China
-    _enable(emulator, "contoso", US)
-    gov = emulator.tenant("tailspin_gcch")["id"]
-    _add(emulator, "contoso", "tailspin_gcch")
-    assert emulator.graph("contoso", "PUT", CTAP + "/partners/%s/identitySynchronization" % gov,
-                          body).status_code == 400
+
+
+def _sync_put(emulator, tenant, partner):
+    path = CTAP + "/partners/%s/identitySynchronization" % emulator.tenant(partner)["id"]
+    return emulator.graph(tenant, "PUT", path, {"userSyncInbound": {"isSyncAllowed": True}})
+
+
+def test_identity_sync_across_clouds_only_in_supported_directions(emulator):
+    # the partner is the source, this tenant the target: US Gov -> commercial and commercial -> China are
+    # supported cross-cloud synchronization directions; China -> commercial is not
+    _enable(emulator, "contoso", US, CN)
+    _enable(emulator, "fabrikam_cn", COM)
+    for partner in ("tailspin_gcch", "northwind_dod", "fabrikam_cn"):
+        assert _add(emulator, "contoso", partner).status_code == 201
+    assert _sync_put(emulator, "contoso", "tailspin_gcch").status_code == 204
+    assert _sync_put(emulator, "contoso", "northwind_dod").status_code == 204
+    r = _sync_put(emulator, "contoso", "fabrikam_cn")
+    assert r.status_code == 400
+    assert "'china' cloud" in r.json()["error"]["message"] and "'global' cloud" in r.json()["error"]["message"]
+    path = CTAP + "/partners/%s/identitySynchronization" % emulator.tenant("fabrikam_cn")["id"]
+    assert emulator.graph("contoso", "GET", path).status_code == 404          # nothing was stored
+
+
+def test_identity_sync_is_offered_in_china(emulator):
+    # a China tenant may receive users from a commercial tenant (commercial -> China), and within its cloud
+    _enable(emulator, "fabrikam_cn", COM)
+    assert _add(emulator, "fabrikam_cn", "contoso").status_code == 201
+    assert _sync_put(emulator, "fabrikam_cn", "contoso").status_code == 204
+
+
+def test_identity_sync_from_commercial_into_us_gov(emulator):
+    _enable(emulator, "tailspin_gcch", COM)
+    assert _add(emulator, "tailspin_gcch", "contoso").status_code == 201
+    assert _sync_put(emulator, "tailspin_gcch", "contoso").status_code == 204
 
 
 SIZE_ERROR = re.compile(r"^The cross-tenant access policy would be (\d+) bytes; the limit is 25600 bytes \(25 KB\)\.$")
@@ -398,3 +426,56 @@ def test_expand_identity_synchronization_only(emulator):
     assert r.json()["value"] == [{"tenantId": tid, "identitySynchronization": dict(sync, tenantId=tid)}]
     r = emulator.graph("contoso", "GET", CTAP + "/partners/" + tid, params={"$expand": "templates"})
     assert r.status_code == 400
+
+
+SYNC_ROLES_APPS = {"ctap": ("0000c0de-0000-4000-8000-0000000000b1", ["Policy.ReadWrite.CrossTenantAccess"]),
+                   "profile": ("0000c0de-0000-4000-8000-0000000000b2",
+                               ["Policy.ReadWrite.CrossTenantUserProfileSharing"]),
+                   "reader": ("0000c0de-0000-4000-8000-0000000000b3", ["Policy.Read.All"]),
+                   "other": ("0000c0de-0000-4000-8000-0000000000b4", ["User.Read.All"])}
+
+
+@pytest.fixture(scope="module")
+def roles_emulator(tmp_path_factory):
+    """An emulator whose tenant has one app per permission the identitySynchronization API takes."""
+    state_dir = tmp_path_factory.mktemp("sync-roles")
+    apps = [{"display_name": "partners", "client_id": "0000c0de-0000-4000-8000-0000000000a1",
+             "client_secret": "a-secret"}]
+    apps += [{"display_name": name, "client_id": cid, "client_secret": name + "-secret", "roles": roles}
+             for name, (cid, roles) in SYNC_ROLES_APPS.items()]
+    seed = {"tenants": [{"name": "a", "id": "0000c0de-0000-4000-8000-00000000000a", "cloud": "global",
+                         "domains": ["a.onmicrosoft.com"], "apps": apps},
+                        {"name": "b", "id": "0000c0de-0000-4000-8000-00000000000b", "cloud": "global",
+                         "domains": ["b.onmicrosoft.com"]}]}
+    (state_dir / "seed.yml").write_text(yaml.safe_dump(seed))
+    proc = _start(str(state_dir), seed=str(state_dir / "seed.yml"))
+    try:
+        emu = Emulator(str(state_dir))
+        emu.replication(0)
+        yield emu
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_identity_sync_permissions(roles_emulator):
+    """Policy.ReadWrite.CrossTenantAccess is the least-privileged write permission (the PUT page);
+    Policy.ReadWrite.CrossTenantUserProfileSharing is accepted too; Policy.Read.All reads."""
+    emu = roles_emulator
+    emu.reset()
+    emu.replication(0)
+    b = "0000c0de-0000-4000-8000-00000000000b"
+    assert emu.graph("a", "POST", CTAP + "/partners", {"tenantId": b}).status_code == 201
+    path = CTAP + "/partners/%s/identitySynchronization" % b
+    body = {"userSyncInbound": {"isSyncAllowed": True}}
+
+    def token(name):
+        return emu.token("a", client_id=SYNC_ROLES_APPS[name][0], secret=name + "-secret")
+    for name in ("ctap", "profile"):
+        assert emu.graph("a", "PUT", path, body, token=token(name)).status_code == 204, name
+        assert emu.graph("a", "GET", path, token=token(name)).status_code == 200, name
+    assert emu.graph("a", "GET", path, token=token("reader")).status_code == 200
+    for name in ("reader", "other"):
+        assert _code(emu.graph("a", "PUT", path, body, token=token(name))) == (403, "Authorization_RequestDenied")
+    assert emu.graph("a", "GET", path, token=token("other")).status_code == 403
+    assert emu.graph("a", "DELETE", path, token=token("ctap")).status_code == 204

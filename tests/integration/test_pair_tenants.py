@@ -172,6 +172,30 @@ def test_fresh_tenants_are_paired_verified_and_guests_can_redeem(paired, emulato
     data = emulator.state("contoso")["data"]
     team = [g for g in data["groups"].values() if g["displayName"] == "Cross-cloud programme"][0]
     assert team["members"] == [jordan["id"]]
+    # contoso synchronises Adele into tailspin_gcch (commercial -> GCC High): tailspin allows it, both entries
+    # redeem automatically, contoso's configuration targets tailspin, Adele is assigned and the job runs
+    contoso, tailspin = emulator.tenant("contoso")["id"], emulator.tenant("tailspin_gcch")["id"]
+    target = emulator.state("tailspin_gcch")["data"]["ctap"]
+    assert target["identity_sync"][contoso]["userSyncInbound"] == {"isSyncAllowed": True}
+    assert target["partners"][contoso]["automaticUserConsentSettings"]["inboundAllowed"] is True
+    assert data["ctap"]["partners"][tailspin]["automaticUserConsentSettings"]["outboundAllowed"] is True
+    # the other partners' entries are left as they were: no automatic redemption nobody asked for
+    assert data["ctap"]["partners"][emulator.tenant("fabrikam_cn")["id"]]["automaticUserConsentSettings"] == {
+        "inboundAllowed": None, "outboundAllowed": None}
+    (sp,) = data["sync"]["service_principals"].values()
+    assert sp["displayName"] == "Contoso to Tailspin"
+    (job,) = data["sync"]["jobs"][sp["id"]].values()
+    assert job["schedule"]["state"] == "Active" and job["status"]["code"] == "Active"
+    assert {s["key"]: s["value"] for s in data["sync"]["secrets"][sp["id"]]}["CompanyId"] == tailspin
+    assert [a["principalDisplayName"] for a in data["sync"]["assignments"][sp["id"]].values()] == ["Adele Vance"]
+    assert all(emulator.state(t)["data"]["sync"]["service_principals"] == {} for t in TENANTS if t != "contoso")
+    states = one(run, "Show each synchronisation's state, and fail naming any that is not as declared")
+    assert states["result"]["msg"] == ["Synchronisation:", "contoso -> tailspin_gcch (Contoso to Tailspin): ok - job "
+                                       "Active, last cycle Succeeded, 1 user(s) in scope"]
+    assert "contoso: cloud settings: china, usgov enabled; partners added: fabrikam_cn, tailspin_gcch, northwind_dod; " \
+           "synchronisation into tailspin_gcch: created the configuration" in summary
+    # the target's cross-cloud checkbox has no Graph API: a manual step for tailspin_gcch
+    assert "tailspin_gcch: cross-cloud synchronization from contoso - Entra admin center" in summary
 
 
 def test_second_run_changes_nothing_and_writes_nothing(pair, paired, emulator):

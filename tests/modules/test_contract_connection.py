@@ -25,6 +25,9 @@ MODULES = {
     "group_members": {"groups": [{"group": "Partner engineers", "members": [PAT]}]},
     "guest_licenses": {"assignments": [{"user": PAT, "licenses": ["POWER_BI_PRO"]}]},
     "conditional_access": {"display_name": "Partner guests: MFA", "partners": [WOODGROVE]},
+    "sync_inbound": {"partner_tenant_id": WOODGROVE, "partner_cloud": "global"},
+    "sync_configuration": {"name": "Contoso to Woodgrove", "target_tenant_id": WOODGROVE, "users": [
+        "adele.vance@contoso.com"]},
 }
 # with an app that has no permission at all: case -> (module, arguments, the permission its first read needs)
 READS = {
@@ -41,6 +44,8 @@ READS = {
     "group_members": ("group_members", MODULES["group_members"], "GroupMember.Read.All"),        # $batch read
     "guest_licenses": ("guest_licenses", MODULES["guest_licenses"], "Organization.Read.All"),    # subscriptions
     "conditional_access": ("conditional_access", MODULES["conditional_access"], "Policy.Read.All"),
+    "sync_inbound": ("sync_inbound", MODULES["sync_inbound"], "Policy.Read.All"),
+    "sync_configuration": ("sync_configuration", MODULES["sync_configuration"], "Application.Read.All"),
 }
 # with the read-only auditor app (Policy.Read.All, User.Read.All, ...): case -> (module, arguments, permission)
 WRITES = {
@@ -59,6 +64,8 @@ WRITES = {
     "guest_remove": ("guest_invitation", {"guests": [{"email": PAT}], "state": "absent"}, "User.ReadWrite.All"),
     "guest_profile": ("guest_profile", MODULES["guest_profile"], "User.ReadWrite.All"),
     "conditional_access": ("conditional_access", MODULES["conditional_access"], "Policy.ReadWrite.ConditionalAccess"),
+    # (sync_configuration's first read needs Application.Read.All, which the auditor lacks: READS covers it)
+    "sync_inbound": ("sync_inbound", MODULES["sync_inbound"], "Policy.ReadWrite.CrossTenantAccess"),
 }
 # case -> the write it would have sent
 WRITE_ROUTES = {
@@ -74,6 +81,7 @@ WRITE_ROUTES = {
     "guest_remove": ("DELETE", "v1.0", "/users/some-id"),
     "guest_profile": ("PATCH", "beta", "/users/some-id"),
     "conditional_access": ("POST", "v1.0", "/identity/conditionalAccess/policies"),
+    "sync_inbound": ("PUT", "v1.0", "/policies/crossTenantAccessPolicy/partners/%s/identitySynchronization" % WOODGROVE),
 }
 # long and unlike anything else in the output: Ansible masks no_log values wherever they appear
 WRONG_SECRET = "Wr0ng-Contract-Secret-7c1e4b9a-3f2d-4e8a-9b6c-d5a0f1e2c3b4-not-the-real-one"
@@ -156,7 +164,7 @@ def test_missing_write_permission_names_the_permission_to_grant(run_in_place, em
     module, args, permission = WRITES[case]
     app = _app(emulator, "read-only auditor")
     assert permission not in app["roles"]
-    if module == "access_settings":
+    if module in ("access_settings", "sync_inbound"):
         emulator.as_admin("contoso", "POST", "/v1.0/policies/crossTenantAccessPolicy/partners",
                           {"tenantId": WOODGROVE})
     if case in ("guest_update", "guest_remove", "guest_profile"):

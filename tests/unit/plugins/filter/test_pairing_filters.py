@@ -237,3 +237,30 @@ def test_verify_reads_only_what_the_partnership_steps_read_lacks():
     assert f.verify_plan(gl, domain_lists=False) == {"read": False, "full": False}
     failed = dict(gl, verify_read={"failed": True, "msg": "403"})
     assert f.verify_export(failed) == {"failed": True, "msg": "403"}
+
+
+def test_sync_states_match_each_synchronisation_to_its_looped_result():
+    syncs = [{"source": "contoso", "target": "tailspin_gcch", "name": "a"},
+             {"source": "tailspin_gcch", "target": "contoso", "name": "b"}]
+    active = {"code": "Active", "last_run": "Succeeded", "users_in_scope": 1}
+    registered = {"results": [
+        {"item": syncs[1], "changed": False, "actions": [], "configuration": {"status": dict(active, code="Paused")}},
+        {"item": syncs[0], "changed": False, "actions": [], "configuration": {"status": active}}]}
+    states = f.sync_states(syncs, registered)
+    assert [s["ok"] for s in states] == [True, False]
+    assert "the job is Paused, not running" in states[1]["line"]
+    # a synchronisation with no result (its source failed earlier) is not ok
+    assert f.sync_states(syncs, {"results": []})[0]["line"].endswith("FAILED - not read")
+
+
+def test_partnership_records_give_each_tenant_only_its_own_synchronisation_lines():
+    inbound = {"results": [{"item": {"source": "contoso", "target": "tailspin_gcch"}, "changed": True,
+                            "action": "created"}]}
+    out = {"results": [{"item": {"source": "contoso", "target": "tailspin_gcch"}, "changed": True,
+                        "actions": ["created the configuration", "started the job"]},
+                       {"skipped": True}]}
+    hostvars = {"contoso": {"partnership_sync_configured": out}, "tailspin_gcch": {"partnership_sync_inbound": inbound}}
+    records = f.partnership_records(["contoso", "tailspin_gcch"], hostvars, {})
+    assert records["contoso"]["changes"] == ["synchronisation into tailspin_gcch: created the configuration, started "
+                                             "the job"]
+    assert records["tailspin_gcch"]["changes"] == ["synchronisation from contoso: policy created"]

@@ -226,3 +226,19 @@ def test_token_claims_read_roles_without_the_token():
 @pytest.mark.parametrize("token", ["opaque-token-value", "a.b", "a.%%%.c", "", None, "a.bnVsbA.c"])
 def test_token_claims_of_a_token_that_is_not_a_jwt_are_empty(token):
     assert auth.token_claims(token) == {}
+
+
+def test_a_cache_folder_made_by_a_parallel_fork_meanwhile_is_used(tmp_path, monkeypatch):
+    """Forks start on a fresh folder together: one finds it missing, another makes it before this one does.
+    The folder is then used, not given up on (which cost a second sign-in on the next task)."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    seen = []
+
+    def isdir_once_missing(path):
+        seen.append(path)
+        return len(seen) > 1 and os.path.exists(path)
+    monkeypatch.setattr(auth.os.path, "isdir", isdir_once_missing)
+    fd, path = auth._private_file(str(folder), ".token-")
+    os.close(fd)
+    assert os.path.dirname(path) == str(folder) and oct(os.stat(str(folder)).st_mode & 0o777) == "0o700"

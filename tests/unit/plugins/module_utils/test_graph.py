@@ -181,6 +181,16 @@ def test_replication_404_gives_up_naming_replication():
     assert "still not found after" in str(e.value)
 
 
+def test_await_replication_waits_the_shorter_of_its_seconds_and_replication_wait():
+    c = client(FakeSession(), replication_wait=60)
+    assert c.await_replication(lambda: None, "GET x", seconds=12) is None
+    assert 4 < sum(c.sleeps) <= 12     # it stops before a wait that would pass 12 s (waits are 8 s at most)
+    c = client(FakeSession(), replication_wait=5)
+    assert c.await_replication(lambda: None, "GET x", seconds=12) is None and sum(c.sleeps) <= 5
+    c = client(FakeSession(), replication_wait=30)
+    assert c.await_replication(lambda: None, "GET x") is None and 22 <= sum(c.sleeps) <= 30
+
+
 def test_post_retried_on_429():
     s = FakeSession(err(429, headers={"Retry-After": "0"}), Resp(201, {"id": 1}))
     assert client(s).post("invitations", {}) == {"id": 1}

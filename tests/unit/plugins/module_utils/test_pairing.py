@@ -422,10 +422,11 @@ def test_removal_sides_take_the_settings_pair_tenants_declared():
                                  CAT, removal=True)["pairs"]
     sides = pairing.removal_sides("contoso", removing, declared)
     assert sides == [{"partner": "tailspin_gcch", "settings": pairing.merge(pairing.DEFAULT_SIDE,
-                                                                            {"inbound_trust": {"mfa": True}})}]
+                                                                            {"inbound_trust": {"mfa": True}}),
+                      "sync_in": False}]
     # a pair pair_tenants does not declare (any more): the list of pairs to remove is all there is
     assert pairing.removal_sides("northwind_dod", removing, declared) == [
-        {"partner": "tailspin_gcch", "settings": pairing.DEFAULT_SIDE}]
+        {"partner": "tailspin_gcch", "settings": pairing.DEFAULT_SIDE, "sync_in": False}]
     assert pairing.removal_sides("fabrikam_cn", removing, declared) == []
 
 
