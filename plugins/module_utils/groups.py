@@ -33,9 +33,10 @@ def _by_name_url(name):
     return "/groups?$filter=%s&$select=%s" % (quote(flt, safe="'()/:"), ",".join(GROUP_FIELDS))
 
 
-def resolve(client, names):
+def resolve(client, names, changing_members=True):
     """{given name or ID: group} for every entry of `names`; GroupError naming each one not found, not unique or
-    whose members cannot be changed here. IDs are read by ID, other values by exact display name (in $batch)."""
+    (changing_members) whose members cannot be changed here. IDs are read by ID, other values by exact display
+    name (in $batch)."""
     requests_ = []
     for name in names:
         if is_guid(name.strip()):
@@ -63,6 +64,9 @@ def resolve(client, names):
                             % (len(groups), name, ", ".join(g["id"] for g in groups)))
             continue
         group = groups[0]
+        if not changing_members:
+            found[name] = group
+            continue
         if "DynamicMembership" in (group.get("groupTypes") or []):
             problems.append("group %s (%s) has dynamic membership: its rule sets the members. Fix: add the people "
                             "to a group with assigned membership, or change the rule" % (name, group["id"]))

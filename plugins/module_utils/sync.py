@@ -17,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import is_guid
+from ansible_collections.entra.crosscloud.plugins.module_utils import groups as gr
 from ansible_collections.entra.crosscloud.plugins.module_utils.cross_tenant import partner_path, sync_path
 from ansible_collections.entra.crosscloud.plugins.module_utils.graph import GraphError
 from ansible_collections.entra.crosscloud.plugins.module_utils.guests import odata_string
@@ -270,31 +270,10 @@ def resolve_users(client, users):
 def resolve_groups(client, groups):
     """{given: group} by object ID or unique display name; SyncError naming the ones not found or not unique.
     Dynamic groups are fine here (Microsoft: a static or dynamic group may be assigned)."""
-    requests_ = []
-    for name in groups:
-        if is_guid(name.strip()):
-            requests_.append({"method": "GET", "url": "/groups/%s?$select=id,displayName" % name.strip().lower()})
-        else:
-            flt = "displayName eq %s" % odata_string(name)
-            requests_.append({"method": "GET", "url": "/groups?$filter=%s&$select=id,displayName"
-                              % quote(flt, safe="'()/:")})
-    found, problems = {}, []
-    for name, request, answer in zip(groups, requests_, client.batch(requests_) if requests_ else []):
-        if answer["status"] == 404:
-            problems.append("group %s does not exist in this tenant" % name)
-            continue
-        if answer["status"] != 200:
-            raise client.batch_error(request, answer, "GroupMember.Read.All")
-        body = answer["body"] or {}
-        matches = body.get("value") if "value" in body else [body]
-        if len(matches) != 1:
-            problems.append("%s groups are named %r%s" % (len(matches) or "no", name, (" (%s)" % ", ".join(
-                g["id"] for g in matches)) if matches else ""))
-            continue
-        found[name] = matches[0]
-    if problems:
-        raise SyncError("; ".join(problems) + ". Fix: give each group's object ID or exact, unique display name")
-    return found
+    try:
+        return gr.resolve(client, groups, changing_members=False)
+    except gr.GroupError as exc:
+        raise SyncError(str(exc))
 
 
 def read_assignments(client, sp_id, fresh=False):

@@ -96,13 +96,14 @@ def test_configuration_created_tested_started_then_idempotent_paused_deleted(run
     _pair(emulator)
     run_in_place(play(connection("tailspin_gcch"), [_inbound("allow", partner_tenant_id=contoso)]))
     conn = connection("contoso")
-    args = {"target_tenant_id": tailspin, "target_cloud": "usgov", "users": [ADELE]}
+    # a dynamic group may be assigned (Microsoft: static or dynamic), unlike for member changes
+    args = {"target_tenant_id": tailspin, "target_cloud": "usgov", "users": [ADELE], "groups": ["sales (DYNAMIC)"]}
     since = emulator.counts()["graph_writes"]
     run = run_in_place(play(conn, [_config("check", **args)]), check=True, diff=True)
     res = run.task("check")["result"]
     assert res["changed"] is True and res["actions"] == [
         "created the configuration", "created the job", "saved AuthenticationType, CompanyId, SyncAll",
-        "assigned " + ADELE, "started the job"]
+        "assigned " + ADELE, "assigned sales (DYNAMIC)", "started the job"]
     assert res["diff"]["before"] is None and res["diff"]["after"]["target_tenant_id"] == tailspin
     assert emulator.counts()["graph_writes"] == since
     run = run_in_place(play(conn, [_config("apply", **args), _config("again", **args)]), diff=True)
@@ -110,7 +111,8 @@ def test_configuration_created_tested_started_then_idempotent_paused_deleted(run
     res = run.task("apply")["result"]
     assert res["actions"][-1] == "started the job"
     status = res["configuration"]["status"]
-    assert status["code"] == "Active" and status["last_run"] == "Succeeded" and status["users_in_scope"] == 1
+    assert status["code"] == "Active" and status["last_run"] == "Succeeded" and status["users_in_scope"] >= 1
+    assert len(res["configuration"]["assigned"]) == 2
     again = run.task("again")["result"]
     assert again["changed"] is False and again["actions"] == [] and again["diff"]["before"] == again["diff"]["after"]
     sp_id = res["configuration"]["id"]
@@ -175,3 +177,22 @@ def test_unsupported_direction_and_guests_refused(run_in_place, emulator, connec
                                                          ignore_errors=True)]))
     msg = run.task("guest")["result"]["msg"]
     assert "is a guest here" in msg and emulator.counts()["graph_writes"] == 0
+
+
+def test_two_configurations_of_the_name_are_refused_and_absent_deletes_both(run_in_place, emulator, connection):
+    _contoso, tailspin = _ids(emulator)
+    for _copy in range(2):
+        emulator.as_admin("contoso", "POST", "/v1.0/applicationTemplates/518e5f48-1fc8-4c48-9387-9fdf28b0dfe7"
+                          "/instantiate", {"displayName": NAME})
+    conn = connection("contoso")
+    run = run_in_place(play(conn, [dict(_config("apply", target_tenant_id=tailspin), ignore_errors=True)]))
+    msg = run.task("apply")["result"]["msg"]
+    assert "2 cross-tenant synchronization configurations are named" in msg and "Fix:" in msg
+    assert emulator.counts()["graph_writes"] == 0
+    run = run_in_place(play(conn, [_config("check", state="absent")]), check=True, diff=True)
+    res = run.task("check")["result"]
+    assert res["changed"] is True and len(res["actions"]) == 2 and len(res["diff"]["before"]) == 2
+    assert emulator.counts()["graph_writes"] == 0
+    run = run_in_place(play(conn, [_config("delete", state="absent")]))
+    assert run.task("delete")["result"]["changed"] is True
+    assert emulator.state("contoso")["data"]["sync"]["applications"] == {}
