@@ -96,7 +96,8 @@ def _sync_changes(sync_in, sync_out):
 
 def _partnership_changes(configured, mine, hostvars, baseline=None, sync_in=None, sync_out=None):
     """Readable lines for what the partnership role changed on one tenant (or would, in check mode): from its
-    partners result (`configured`), its partners (partners_of) and its external_collaboration result."""
+    partners result (`configured`), its partners (partners_of), its external_collaboration result and its
+    synchronisation results (sync_in, sync_out)."""
     # tenant ID -> inventory name, so partners are reported by the names the inventory gives them
     names = dict((str(_get(_get(hostvars, p["partner"], {}), "tenant_id", "")).lower(), p["partner"])
                  for p in mine or [])

@@ -217,6 +217,13 @@ def _retry_after(headers):
         return None
 
 
+def add_unsettled(request, answer):
+    """For batch_until_settled: a write whose outcome is unknown, or an add (POST) answered 404 because the object
+    it names was created moments ago and this replica has not seen it yet. Sent again: Graph answers a repeated add
+    or removal as already done, which the caller counts as done."""
+    return bool(answer.get("outcome_unknown")) or (request["method"] == "POST" and answer.get("status") == 404)
+
+
 def fetch_json(url, verify=True, timeout=30, session=None, backoff=None):
     """Anonymous GET of a JSON document (OpenID discovery), with the retry rules. Returns (status, dict-or-None)."""
     http = session or requests.Session()

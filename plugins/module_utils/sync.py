@@ -67,6 +67,11 @@ def read_partner_with_sync(client, tenant_id):
     return partner, partner.pop("identitySynchronization", None)
 
 
+def sync_allowed(policy):
+    """Whether an identitySynchronization policy allows users in (None: there is no policy)."""
+    return bool(((policy or {}).get("userSyncInbound") or {}).get("isSyncAllowed"))
+
+
 def inbound_changes(current, allow, display_name):
     """The body that brings the policy to what was asked (None when it already is): a PUT body for a new policy,
     a PATCH body of the changed properties for an existing one."""
@@ -76,7 +81,7 @@ def inbound_changes(current, allow, display_name):
             body["displayName"] = display_name
         return body
     body = {}
-    if bool((current.get("userSyncInbound") or {}).get("isSyncAllowed")) != allow:
+    if sync_allowed(current) != allow:
         body["userSyncInbound"] = {"isSyncAllowed": allow}
     if display_name is not None and current.get("displayName") != display_name:
         body["displayName"] = display_name
@@ -86,7 +91,7 @@ def inbound_changes(current, allow, display_name):
 def friendly_inbound(policy):
     if policy is None:
         return None
-    return {"allow_user_sync": bool((policy.get("userSyncInbound") or {}).get("isSyncAllowed")),
+    return {"allow_user_sync": sync_allowed(policy),
             "display_name": policy.get("displayName")}
 
 
@@ -94,7 +99,7 @@ def await_inbound(client, tenant_id, allow):
     """Whether the policy reads back with isSyncAllowed == allow within replication_wait."""
     def readable():
         _partner, policy = read_partner_with_sync(client, tenant_id)
-        ok = policy is not None and bool((policy.get("userSyncInbound") or {}).get("isSyncAllowed")) == allow
+        ok = policy is not None and sync_allowed(policy) == allow
         return True if ok else None
     return client.await_replication(readable, "GET identitySynchronization of %s" % tenant_id) is not None
 
@@ -137,11 +142,10 @@ def instantiate(client, name):
                             find=lambda: client.await_replication(visible, "GET /servicePrincipals",
                                                                   seconds=CONFIGURATION_APPEARS))
     sp = created.get("servicePrincipal") if isinstance(created, dict) and "servicePrincipal" in created else created
-    # return once the configuration shows up as the next run looks for it (by name), and can be read by ID
+    # return once the configuration shows up as the next run looks for it (by name); reading it by ID is left to
+    # the first request that names it (find_job(fresh=True) waits out a 404)
     client.await_replication(lambda: next((x for x in find_configurations(client, name) if x["id"] == sp["id"]),
                                           None), "GET /servicePrincipals (the new configuration)")
-    client.await_replication(lambda: client.get_or_none(sp_url(sp["id"]), permission=APP_READ),
-                             "GET /servicePrincipals/%s" % sp["id"])
     return sp
 
 
@@ -170,6 +174,11 @@ def await_job(client, sp_id, job_id):
     cannot see it would create a second one). True when it does within replication_wait."""
     return client.await_replication(lambda: (find_job(client, sp_id) or {}).get("id") == job_id or None,
                                     "GET synchronization jobs of %s (the new job)" % sp_id) is not None
+
+
+def job_running(job):
+    """Whether the job's schedule runs it (False for no job)."""
+    return ((job or {}).get("schedule") or {}).get("state") == "Active"
 
 
 def job_url(sp_id, job_id, action=""):
@@ -276,10 +285,9 @@ def resolve_groups(client, groups):
         raise SyncError(str(exc))
 
 
-def read_assignments(client, sp_id, fresh=False):
+def read_assignments(client, sp_id):
     """{principal id: assignment} of the configuration."""
-    path = sp_url(sp_id, "/appRoleAssignedTo")
-    page = client.get_after_create(path, permission=APP_READ) if fresh else client.get(path, permission=APP_READ)
+    page = client.get(sp_url(sp_id, "/appRoleAssignedTo"), permission=APP_READ)
     return dict((str(a.get("principalId")).lower(), a) for a in client.pages_from(page, permission=APP_READ))
 
 
@@ -307,11 +315,6 @@ def assigned(answer):
     return answer.get("status") == 400 and "already exists" in message
 
 
-def unsettled_assignment(request, answer):
-    """Sent again: an outcome unknown, or a 404 for a principal or configuration not replicated yet."""
-    return bool(answer.get("outcome_unknown")) or answer.get("status") == 404
-
-
 # ---- status -------------------------------------------------------------------------------------------
 
 def friendly_status(job):
@@ -322,7 +325,7 @@ def friendly_status(job):
     last = status.get("lastExecution") or {}
     error = (status.get("quarantine") or {}).get("error") or last.get("error") or None
     counts = dict((c.get("key"), c.get("value")) for c in status.get("synchronizedEntryCountByType") or [])
-    return {"job_id": job.get("id"), "started": (job.get("schedule") or {}).get("state") == "Active",
+    return {"job_id": job.get("id"), "started": job_running(job),
             "code": status.get("code"), "last_run": last.get("state"), "last_run_ended": last.get("timeEnded"),
             "users_in_scope": counts.get("User"),
             "quarantine_reason": (status.get("quarantine") or {}).get("reason"),

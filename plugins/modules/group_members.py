@@ -122,6 +122,7 @@ diff:
 from ansible_collections.entra.crosscloud.plugins.module_utils import groups as gr
 from ansible_collections.entra.crosscloud.plugins.module_utils import guests as gu
 from ansible_collections.entra.crosscloud.plugins.module_utils import permissions as pm
+from ansible_collections.entra.crosscloud.plugins.module_utils.graph import add_unsettled
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
 
 
@@ -175,12 +176,6 @@ def plan(entries, groups, found, current, absent, graph_url):
     return results, requests_
 
 
-def unsettled(request, answer):
-    """An add answered 404 (a new guest not replicated yet), or a write whose outcome is unknown: sent again (a
-    repeated add or removal is answered as already done)."""
-    return bool(answer.get("outcome_unknown")) or (request["method"] == "POST" and answer["status"] == 404)
-
-
 def main():
     module = EntraModule(argument_spec=dict(
         groups=dict(type="list", elements="dict", required=True, options=dict(
@@ -214,7 +209,7 @@ def main():
             module.require_permissions([("changing the members of %s" % ", ".join(sorted(set(
                 out["group"] for out, _a, _r in writes))), pm.GROUP_MEMBERS)], changed=False, groups=results)
         if requests_ and not module.check_mode:
-            answers = client.batch_until_settled(requests_, unsettled,
+            answers = client.batch_until_settled(requests_, add_unsettled,
                                                  "POST /groups/{id}/members/$ref (people added moments ago)")
             for (out, address, _r), req, answer in zip(writes, requests_, answers):
                 if not gr.done(req, answer):

@@ -165,6 +165,7 @@ diff:
 from ansible_collections.entra.crosscloud.plugins.module_utils import permissions as pm
 from ansible_collections.entra.crosscloud.plugins.module_utils import sync as sy
 from ansible_collections.entra.crosscloud.plugins.module_utils.clouds import CloudError, is_guid
+from ansible_collections.entra.crosscloud.plugins.module_utils.graph import add_unsettled
 from ansible_collections.entra.crosscloud.plugins.module_utils.module import EntraModule
 
 
@@ -248,10 +249,7 @@ def run(module, client):
         module.fail_json(msg="%d cross-tenant synchronization configurations are named %r (%s); this module finds its "
                              "configuration by name. Fix: rename or delete the others" % (
                                  len(found), p["name"], ", ".join(sp["id"] for sp in found)), changed=False)
-    if p["users"]:
-        users = sy.resolve_users(client, p["users"])
-    else:
-        users = {}
+    users = sy.resolve_users(client, p["users"]) if p["users"] else {}
     groups = sy.resolve_groups(client, p["groups"]) if p["groups"] else {}
     principals = [(u, users[u]["id"].lower()) for u in p["users"]] + [(g, groups[g]["id"].lower()) for g in p["groups"]]
     wanted = sy.wanted_secrets(p["target_tenant_id"], p["scope"])
@@ -267,11 +265,11 @@ def run(module, client):
     # before any write: a set the module cannot rewrite whole is refused here
     secrets_body = sy.merged_secrets(saved, wanted) if secrets_to_set else None
     to_assign = [(given, pid) for given, pid in principals if pid not in assignments]
-    running = job is not None and (job.get("schedule") or {}).get("state") == "Active"
+    running = sy.job_running(job)
     needs = []
     if new_config:
         needs.append(("creating configuration %r" % p["name"], pm.APPLICATIONS))
-    if new_config or job is None or secrets_to_set or running != p["started"]:
+    if job is None or secrets_to_set or running != p["started"]:     # (a new configuration has no job)
         needs.append(("setting up its provisioning job", pm.SYNCHRONIZATION))
     if to_assign:
         needs.append(("assigning users and groups to it", pm.APP_ROLE_ASSIGNMENT))
@@ -315,7 +313,7 @@ def run(module, client):
     if to_assign:
         role = sy.user_role_id(sp)
         requests_ = [sy.assign_request(sp["id"], role, pid) for _given, pid in to_assign]
-        answers = client.batch_until_settled(requests_, sy.unsettled_assignment,
+        answers = client.batch_until_settled(requests_, add_unsettled,
                                              "POST appRoleAssignedTo (a configuration or user created moments ago)")
         failures = []
         for (given, pid), request, answer in zip(to_assign, requests_, answers):
@@ -328,8 +326,7 @@ def run(module, client):
             module.fail_json(msg="%d of %d assignments failed: %s" % (len(failures), len(requests_), "; ".join(failures)),
                              changed=bool(actions), actions=actions)
     job_path = sy.job_url(sp["id"], job["id"])
-    running = (job.get("schedule") or {}).get("state") == "Active"
-    if running != p["started"]:
+    if sy.job_running(job) != p["started"]:       # a job created above is not running
         sy.set_running(client, sp["id"], job["id"], p["started"])
         actions.append("%s the job" % ("started" if p["started"] else "paused"))
     if new_job and not sy.await_job(client, sp["id"], job["id"]):
